@@ -1,0 +1,1 @@
+# align stage: rules are added by the align work.

@@ -1,0 +1,1 @@
+# call stage: rules are added by the call work.

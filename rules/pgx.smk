@@ -1,0 +1,1 @@
+# pgx stage: rules are added by the pgx work.

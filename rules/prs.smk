@@ -1,0 +1,1 @@
+# prs stage: rules are added by the prs work.

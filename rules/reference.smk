@@ -1,0 +1,1 @@
+# reference stage: rules are added by the reference work.

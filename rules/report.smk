@@ -1,0 +1,1 @@
+# report stage: rules are added by the report work.
