@@ -50,7 +50,7 @@ def atomic_open(
             raw = gzip.open(tmp, "wb", compresslevel=6)
             fh: IO = raw if binary else io.TextIOWrapper(raw, encoding=encoding or "utf-8")
         else:
-            fh = open(tmp, mode, encoding=None if binary else encoding)  # noqa: SIM115
+            fh = open(tmp, mode, encoding=None if binary else encoding)
         try:
             yield fh
         finally:

@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     name, rest = args[0], args[1:]
     if name not in COMMANDS:
-        print(f"genorx: error: unknown command {name!r}; choose one of: {', '.join(COMMANDS)}", file=sys.stderr)
+        choices = ", ".join(COMMANDS)
+        print(f"genorx: error: unknown command {name!r}; choose one of: {choices}", file=sys.stderr)
         return 2
     module = importlib.import_module(COMMANDS[name][0])
     try:

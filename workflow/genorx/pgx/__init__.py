@@ -1,0 +1,1 @@
+"""Pharmacogenomics: definitions -> matcher -> phenotyper -> recommender."""
