@@ -18,9 +18,17 @@ from genorx.errors import GenorxError, input_error
 
 # IUPAC codes used in definitions for "either of these bases".
 IUPAC: dict[str, frozenset[str]] = {
-    "R": frozenset("AG"), "Y": frozenset("CT"), "S": frozenset("GC"), "W": frozenset("AT"),
-    "K": frozenset("GT"), "M": frozenset("AC"), "B": frozenset("CGT"), "D": frozenset("AGT"),
-    "H": frozenset("ACT"), "V": frozenset("ACG"), "N": frozenset("ACGT"),
+    "R": frozenset("AG"),
+    "Y": frozenset("CT"),
+    "S": frozenset("GC"),
+    "W": frozenset("AT"),
+    "K": frozenset("GT"),
+    "M": frozenset("AC"),
+    "B": frozenset("CGT"),
+    "D": frozenset("AGT"),
+    "H": frozenset("ACT"),
+    "V": frozenset("ACG"),
+    "N": frozenset("ACGT"),
 }
 
 
@@ -182,6 +190,10 @@ def load_pharmcat_definitions(
         try:
             out[gene] = parse_translation(read_json(path), ex)
         except (KeyError, TypeError) as exc:
-            raise input_error(path, None, f"not a PharmCAT allele definition (missing {exc})",
-                              "fetch the knowledge base again") from None
+            raise input_error(
+                path,
+                None,
+                f"not a PharmCAT allele definition (missing {exc})",
+                "fetch the knowledge base again",
+            ) from None
     return out
