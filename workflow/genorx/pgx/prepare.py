@@ -1,0 +1,122 @@
+"""Named alleles restricted to the positions a sample has data for, as PharmCAT marshals them.
+
+A haplotype loses the positions the sample is missing (and positions ignored by the
+gene's exemptions); its score is the number of positions it defines among those left, a
+haplotype left with score 0 is dropped. With ``assume_reference`` the blanks of every
+non-reference allele are filled with the reference allele's base (the locus REF where
+the reference allele is an IUPAC code) while the score stays the number of defined
+positions, so more specific alleles win ties against less specific ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from genorx.pgx.alleles import allele_matches, is_wobble
+from genorx.pgx.definitions import GeneDefinition
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedHaplotypes:
+    positions: tuple[int, ...]  # indices into defn.loci that are used
+    names: tuple[str, ...]
+    ids: tuple[str, ...]
+    reference: tuple[bool, ...]
+    scores: np.ndarray  # int (H,)
+    alleles: tuple[tuple[str | None, ...], ...]  # (H, P) definition alleles (filled or None)
+    raw: tuple[tuple[str | None, ...], ...]  # (H, P) as defined (None = says nothing)
+    distinct: tuple[tuple[str | None, ...], ...]  # per position: distinct allele strings
+    hap_index: np.ndarray  # int (P, H): index into distinct[p]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def match_matrix(self, observed: list[str]) -> np.ndarray:
+        """(H, P) bool: haplotype h's allele at position p accepts ``observed[p]``
+        (a blank, possible without ``assume_reference``, accepts anything)."""
+        n_h, n_p = len(self.names), len(self.positions)
+        out = np.empty((n_h, n_p), dtype=bool)
+        for p in range(n_p):
+            obs = observed[p]
+            ok = np.array([d is None or allele_matches(d, obs) for d in self.distinct[p]], dtype=bool)
+            out[:, p] = ok[self.hap_index[p]]
+        return out
+
+
+def unused_positions(defn: GeneDefinition) -> frozenset[int]:
+    """Loci indices only defined by ignored alleles (PharmCAT drops them from matching)."""
+    ignored = defn.exemptions.ignored_alleles
+    if not ignored:
+        return frozenset()
+    used_by_ignored: set[int] = set()
+    used_by_others: set[int] = set()
+    for allele in defn.named_alleles:
+        if allele.reference:
+            continue
+        target = used_by_ignored if allele.name in ignored else used_by_others
+        target.update(j for j, a in enumerate(allele.alleles) if a is not None)
+    return frozenset(used_by_ignored - used_by_others)
+
+
+def excluded_positions(defn: GeneDefinition) -> frozenset[int]:
+    """Loci indices never used for matching: exemption-ignored positions + unused ones."""
+    ignored = defn.exemptions.ignored_positions
+    by_pos = {j for j, locus in enumerate(defn.loci) if locus.position in ignored}
+    return frozenset(by_pos) | unused_positions(defn)
+
+
+def prepare(
+    defn: GeneDefinition,
+    positions: tuple[int, ...],
+    assume_reference: bool = True,
+    skip: frozenset[str] = frozenset(),
+) -> PreparedHaplotypes:
+    """Haplotypes of ``defn`` over the loci ``positions`` (the sample's usable positions)."""
+    ref = defn.reference_allele
+    ignored = defn.exemptions.ignored_alleles | skip
+    names, ids, refs, scores, filled, raws = [], [], [], [], [], []
+    for allele in defn.named_alleles:
+        if allele.name in ignored:
+            continue
+        raw = tuple(allele.alleles[j] for j in positions)
+        score = sum(a is not None for a in raw)
+        if score == 0:
+            continue
+        if assume_reference and not allele.reference:
+            row = []
+            for p, j in enumerate(positions):
+                a = raw[p]
+                if a is None:
+                    r = ref.alleles[j]
+                    a = defn.loci[j].ref if r is None or is_wobble(r) else r
+                row.append(a)
+            fill = tuple(row)
+        else:
+            fill = raw
+        names.append(allele.name)
+        ids.append(allele.id)
+        refs.append(allele.reference)
+        scores.append(score)
+        filled.append(fill)
+        raws.append(raw)
+    n_p = len(positions)
+    distinct: list[tuple[str | None, ...]] = []
+    hap_index = np.zeros((n_p, len(names)), dtype=np.int32)
+    for p in range(n_p):
+        values = list(dict.fromkeys(row[p] for row in filled))
+        lookup = {v: k for k, v in enumerate(values)}
+        distinct.append(tuple(values))
+        hap_index[p] = [lookup[row[p]] for row in filled]
+    return PreparedHaplotypes(
+        positions=positions,
+        names=tuple(names),
+        ids=tuple(ids),
+        reference=tuple(refs),
+        scores=np.asarray(scores, dtype=np.int64),
+        alleles=tuple(filled),
+        raw=tuple(raws),
+        distinct=tuple(distinct),
+        hap_index=hap_index,
+    )
