@@ -1,0 +1,1 @@
+"""Pharmacogenomic knowledge base: fetch, mirror, build (compact project format) and load."""
