@@ -117,14 +117,15 @@ def _is_phased(calls: list[LocusCall]) -> bool:
     return bool(with_data) and all(c.phased or len(c.alleles or ()) == 1 for c in with_data)
 
 
-def apply_unphased_priorities(defn: GeneDefinition, top: list[RankedDiplotype]) -> list[RankedDiplotype]:
-    """NAT2: for some unphased ties the exemptions name the diplotype to report."""
-    if len(top) < 2:
-        return top
-    names = {d.name for d in top}
+def apply_unphased_priorities(
+    defn: GeneDefinition, top: list[RankedDiplotype], ranked: list[RankedDiplotype]
+) -> list[RankedDiplotype]:
+    """NAT2: unphased genotypes that fit every diplotype of a listed group (whatever their
+    scores) are reported as the group's pick (exemptions ``unphasedDiplotypePriorities``)."""
+    names = {d.name for d in ranked}
     for ident, pick in defn.exemptions.unphased_priorities.items():
-        if set(ident.split("|")) == names:
-            return [d for d in top if d.name == pick] or top
+        if len(ranked) > 1 and set(ident.split("|")) <= names:
+            return [d for d in ranked if d.name == pick]
     return top
 
 
@@ -206,7 +207,7 @@ def finish(
         return _no_call(call, reason)
     top = [d for d in ranked if d.score == ranked[0].score] if opts.top_candidate_only else ranked
     if not call.phased and opts.top_candidate_only:
-        top = apply_unphased_priorities(defn, top)
+        top = apply_unphased_priorities(defn, top, ranked)
     call.diplotypes = [Diplotype(d.name, d.haplotypes, d.score) for d in top]
     call.call_status = "called" if len(top) == 1 else "ambiguous"
     return call
