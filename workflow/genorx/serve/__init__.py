@@ -1,0 +1,1 @@
+"""Authenticated, audited, read-only HTTP retrieval of per-sample reports (``genorx serve``)."""
