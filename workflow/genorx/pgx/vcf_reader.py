@@ -9,6 +9,7 @@ multi-allelic records). Chromosome names match with or without ``chr``.
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -112,7 +113,10 @@ def _records(vcf: VCF, path: Path, definitions: dict[str, GeneDefinition]):  # n
             continue
         start = min(locus.position for locus in d.loci)
         end = max(locus.position + len(locus.ref) for locus in d.loci)
-        for rec in vcf(f"{chrom}:{start}-{end}"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "no intervals found": the gene has no record
+            region = list(vcf(f"{chrom}:{start}-{end}"))
+        for rec in region:
             key = (rec.CHROM, rec.POS, rec.REF, ",".join(rec.ALT))
             if (rec.POS, hash(key)) in done:
                 continue
