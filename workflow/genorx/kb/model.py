@@ -42,12 +42,15 @@ class PhenotypeMap:
     activity_gene: bool  # CPIC matches recommendations on the activity score (CYP2C9, CYP2D6, DPYD)
     alleles: dict[str, AlleleFunction]
     rules: tuple[PhenotypeRule, ...]
+    _index: dict[tuple[str, str | None], PhenotypeRule] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
 
     def rule_index(self) -> dict[tuple[str, str | None], PhenotypeRule]:
-        index: dict[tuple[str, str | None], PhenotypeRule] = {}
-        for rule in self.rules:
-            index[_pair(rule.key1, rule.key2)] = rule
-        return index
+        if not self._index and self.rules:
+            for rule in self.rules:
+                self._index[_pair(rule.key1, rule.key2)] = rule
+        return self._index
 
 
 def _pair(a: str, b: str | None) -> tuple[str, str | None]:
