@@ -1,0 +1,220 @@
+"""BGZF blocks: an index of the compressed file and parallel inflate into one buffer.
+
+A BGZF file is a series of independent gzip members of at most 64 KiB uncompressed,
+each declaring its compressed size (``BSIZE`` in the ``BC`` extra field) and its
+uncompressed size (``ISIZE`` in the footer). Knowing both, every block of a chunk can
+be inflated at once, each thread writing straight into its slice of the output.
+
+Inflate is libdeflate's ``libdeflate_deflate_decompress`` (shipped with htslib, so
+present wherever bcftools is), called from numba through ctypes so the threads run
+without the GIL. Without libdeflate, Python's zlib is used from a thread pool.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+
+@dataclass(frozen=True)
+class BlockIndex:
+    """Per block: compressed offset of its deflate payload, payload size, inflated size."""
+
+    data_offset: np.ndarray  # int64
+    data_size: np.ndarray  # int64
+    out_size: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return len(self.data_offset)
+
+
+@nb.njit(cache=True)
+def _walk_blocks(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    n = buf.shape[0]
+    cap = max(16, n // 8192 + 16)
+    doff = np.empty(cap, np.int64)
+    dsize = np.empty(cap, np.int64)
+    osize = np.empty(cap, np.int64)
+    k = 0
+    off = 0
+    while off < n:
+        if (
+            off + 18 > n
+            or buf[off] != 31
+            or buf[off + 1] != 139
+            or buf[off + 2] != 8
+            or (buf[off + 3] & 4) == 0
+        ):
+            return doff[:k], dsize[:k], osize[:k], off
+        xlen = buf[off + 10] | (np.int64(buf[off + 11]) << 8)
+        p = off + 12
+        end_extra = p + xlen
+        bsize = -1
+        while p + 4 <= end_extra:
+            slen = buf[p + 2] | (np.int64(buf[p + 3]) << 8)
+            if buf[p] == 66 and buf[p + 1] == 67 and slen == 2:
+                bsize = buf[p + 4] | (np.int64(buf[p + 5]) << 8)
+            p += 4 + slen
+        if bsize < 0:
+            return doff[:k], dsize[:k], osize[:k], off
+        total = bsize + 1
+        if off + total > n:
+            return doff[:k], dsize[:k], osize[:k], off
+        e = off + total
+        isize = (
+            np.int64(buf[e - 4])
+            | (np.int64(buf[e - 3]) << 8)
+            | (np.int64(buf[e - 2]) << 16)
+            | (np.int64(buf[e - 1]) << 24)
+        )
+        if k == cap:
+            cap *= 2
+            doff = np.resize(doff, cap)
+            dsize = np.resize(dsize, cap)
+            osize = np.resize(osize, cap)
+        doff[k] = end_extra
+        dsize[k] = total - (end_extra - off) - 8
+        osize[k] = isize
+        k += 1
+        off = e
+    return doff[:k], dsize[:k], osize[:k], off
+
+
+def is_bgzf(head: bytes) -> bool:
+    """True when ``head`` (the first bytes of a file) starts a BGZF block."""
+    if len(head) < 18 or head[:4] != b"\x1f\x8b\x08\x04":
+        return False
+    xlen = head[10] | (head[11] << 8)
+    extra = head[12 : 12 + xlen]
+    p = 0
+    while p + 4 <= len(extra):
+        slen = extra[p + 2] | (extra[p + 3] << 8)
+        if extra[p : p + 2] == b"BC":
+            return True
+        p += 4 + slen
+    return False
+
+
+def block_index(data: np.ndarray) -> BlockIndex:
+    """Index every block of a BGZF file mapped as ``data`` (uint8). Raises ValueError on damage."""
+    doff, dsize, osize, end = _walk_blocks(data)
+    if end != data.shape[0]:
+        raise ValueError(f"BGZF block structure broken at byte {end}")
+    return BlockIndex(doff.copy(), dsize.copy(), osize.copy())
+
+
+def _load_libdeflate() -> tuple[object, object] | None:
+    name = ctypes.util.find_library("deflate")
+    for candidate in ([name] if name else []) + ["libdeflate.so.0", "libdeflate.so"]:
+        try:
+            lib = ctypes.CDLL(candidate)
+            break
+        except OSError:
+            continue
+    else:
+        return None
+    alloc = lib.libdeflate_alloc_decompressor
+    alloc.restype = ctypes.c_void_p
+    alloc.argtypes = []
+    inflate = lib.libdeflate_deflate_decompress
+    # Pointers passed as integers; ctypes releases the GIL for the call, so threads overlap.
+    inflate.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_size_t,
+        ctypes.c_size_t,
+        ctypes.c_size_t,
+        ctypes.c_void_p,
+    ]
+    inflate.restype = ctypes.c_int
+    return alloc, inflate
+
+
+_LIBDEFLATE = _load_libdeflate()
+HAVE_LIBDEFLATE = _LIBDEFLATE is not None
+_STATES: list[int] = []
+
+
+def _state(i: int) -> int:
+    """The i-th libdeflate decompressor (one per thread; they are not thread-safe)."""
+    assert _LIBDEFLATE is not None
+    while len(_STATES) <= i:
+        ptr = _LIBDEFLATE[0]()
+        if not ptr:
+            raise MemoryError("libdeflate_alloc_decompressor failed")
+        _STATES.append(ptr)
+    return _STATES[i]
+
+
+def _inflate_group(
+    src: np.ndarray, index: BlockIndex, blocks: range, out: np.ndarray, offs: np.ndarray, lo: int, slot: int
+) -> int:
+    """Inflate ``blocks`` (absolute block numbers); return the number of failures."""
+    src_base = src.ctypes.data
+    out_base = out.ctypes.data
+    doff, dsize, osize = index.data_offset, index.data_size, index.out_size
+    if _LIBDEFLATE is not None:
+        inflate = _LIBDEFLATE[1]
+        state = _state(slot)
+        bad = 0
+        for b in blocks:
+            rc = inflate(
+                state,
+                src_base + int(doff[b]),
+                int(dsize[b]),
+                out_base + int(offs[b - lo]),
+                int(osize[b]),
+                None,
+            )
+            bad += rc != 0
+        return bad
+    for b in blocks:
+        a = int(doff[b])
+        data = zlib.decompress(src[a : a + int(dsize[b])].tobytes(), -15)
+        if len(data) != int(osize[b]):
+            return 1
+        o = int(offs[b - lo])
+        out[o : o + len(data)] = np.frombuffer(data, np.uint8)
+    return 0
+
+
+def inflate_blocks(
+    src: np.ndarray,
+    index: BlockIndex,
+    lo: int,
+    hi: int,
+    out: np.ndarray,
+    start: int,
+    pool: ThreadPoolExecutor | None,
+    threads: int,
+) -> int:
+    """Inflate blocks ``lo:hi`` of ``src`` into ``out[start:]``; return the end offset in ``out``."""
+    sizes = index.out_size[lo:hi]
+    offs = np.empty(hi - lo, np.int64)
+    if hi > lo:
+        offs[0] = start
+        np.cumsum(sizes[:-1], out=offs[1:])
+        offs[1:] += start
+    end = start + int(sizes.sum())
+    if end > out.shape[0]:
+        raise ValueError("output buffer too small for the BGZF blocks")
+    n = hi - lo
+    t = max(1, min(threads, n))
+    per = (n + t - 1) // t if n else 0
+    groups = [range(lo + g * per, min(hi, lo + (g + 1) * per)) for g in range(t)]
+    if pool is None or t == 1:
+        errors = sum(_inflate_group(src, index, grp, out, offs, lo, 0) for grp in groups)
+    else:
+        futures = [
+            pool.submit(_inflate_group, src, index, grp, out, offs, lo, g) for g, grp in enumerate(groups)
+        ]
+        errors = sum(f.result() for f in futures)
+    if errors:
+        raise ValueError(f"{errors} corrupt BGZF block(s)")
+    return end

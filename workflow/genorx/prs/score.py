@@ -1,0 +1,181 @@
+"""Score a VCF: scoring files -> positions -> candidate genotypes -> match -> kernel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from genorx.errors import GenorxError
+from genorx.prs import freqs as freqmod
+from genorx.prs.alleles import norm_chrom
+from genorx.prs.cache import load_candidates
+from genorx.prs.kernel import allele_freqs, score_kernel
+from genorx.prs.match import MatchOptions, MatchResult, match_scores
+from genorx.prs.scorefile import ScoringFile, read_scoring_files
+from genorx.prs.vcfscan import Candidates, read_header, site_keys
+from genorx.prs.weights import WeightMatrix, build_weights
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    match: MatchOptions = field(default_factory=MatchOptions)
+    mean_impute: bool = True
+    threads: int = 2
+    target_build: str | None = None
+    ref_freq: Path | None = None
+    cache_dir: Path | None = None
+    chrom: str | None = None  # score one chromosome only (scatter); no min-overlap check
+
+
+@dataclass(frozen=True)
+class ScoreRun:
+    """Everything one scoring run produced; arrays are ``[n_samples, n_scores]``."""
+
+    vcf: Path
+    samples: list[str]
+    scores: list[ScoringFile]
+    match: MatchResult
+    weights: WeightMatrix
+    entry_info: pl.DataFrame  # entry, chrom, pos, ref, alt, eff, freq
+    sums: np.ndarray
+    denom: np.ndarray
+    allele_ct: np.ndarray
+    from_cache: bool
+    candidates: Candidates
+    mean_impute: bool
+
+    @property
+    def n_records(self) -> int:
+        return self.candidates.n_records
+
+
+def rescore(run: ScoreRun, freq: np.ndarray) -> ScoreRun:
+    """The same run with other imputation frequencies (NaN entries keep the current ones)."""
+    current = run.entry_info["freq"].to_numpy()
+    freq = np.where(np.isnan(freq), current, freq)
+    sums, denom, allele_ct = run_kernel(run.candidates, run.weights, freq, run.mean_impute)
+    return replace(
+        run,
+        entry_info=run.entry_info.with_columns(freq=pl.Series(freq)),
+        sums=sums,
+        denom=denom,
+        allele_ct=allele_ct,
+    )
+
+
+def score_positions(scores: list[ScoringFile], chrom: str | None = None) -> pl.DataFrame:
+    """Distinct (chrom, pos) of every scorable row."""
+    rows = pl.concat(
+        [s.rows.filter(pl.col("skip").is_null()).select("chrom", "pos") for s in scores]
+    ).unique()
+    if chrom is not None:
+        rows = rows.filter(pl.col("chrom") == norm_chrom(chrom))
+    return rows.sort(["chrom", "pos"])
+
+
+def entry_table(wm: WeightMatrix, match: MatchResult, sites: pl.DataFrame) -> pl.DataFrame:
+    """Per kernel entry: the target site and the effect allele as it reads on the target strand."""
+    eff = (
+        freqmod.effect_sequences(match.log)
+        .select(pl.col("cand").cast(pl.Int64), "allele", "effect_type", "eff")
+        .unique(["cand", "allele", "effect_type"], keep="first")
+    )
+    return (
+        wm.keys.join(eff, on=["cand", "allele", "effect_type"], how="left")
+        .join(
+            sites.select(pl.col("cand").cast(pl.Int64), "chrom", "pos", "ref", "alt"), on="cand", how="left"
+        )
+        .sort("entry")
+    )
+
+
+def run_kernel(
+    cands: Candidates, wm: WeightMatrix, freq: np.ndarray, mean_impute: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return score_kernel(
+        np.asarray(cands.codes),
+        wm.cand,
+        wm.allele,
+        wm.etype,
+        freq,
+        wm.weights,
+        wm.member.astype(np.uint8),
+        mean_impute,
+    )
+
+
+def imputation_freqs(
+    cands: Candidates, wm: WeightMatrix, info: pl.DataFrame, ref_table: pl.DataFrame | None
+) -> np.ndarray:
+    """Cohort frequencies, overridden by ``ref_table`` where it lists the allele."""
+    cohort = allele_freqs(np.asarray(cands.codes), wm.cand, wm.allele)
+    if ref_table is None or not len(cohort):
+        return cohort
+    ref = freqmod.table_freqs(info.select("entry", "chrom", "pos", "ref", "eff"), ref_table)
+    return np.where(np.isnan(ref), cohort, ref)
+
+
+def failure_message(match: MatchResult, options: MatchOptions) -> str:
+    parts = [
+        f"{m.pgs_id} matched {m.n_matched} of {m.n_variants} variants ({m.match_rate:.1%})"
+        for m in match.summary
+    ]
+    return f"no score reaches the minimum overlap {options.min_overlap:.0%}: " + "; ".join(parts)
+
+
+def score_vcf(vcf: Path, scoring_files: list[Path], options: ScoreOptions) -> ScoreRun:
+    """Score every sample of ``vcf`` with every score of ``scoring_files``."""
+    vcf = Path(vcf)
+    header = read_header(vcf)
+    target_build = options.target_build or header.build
+    scores = read_scoring_files(list(scoring_files), target_build)
+    ref_table = freqmod.read_ref_freq(options.ref_freq) if options.ref_freq else None
+    positions = score_positions(scores, options.chrom)
+    keys = site_keys(positions["chrom"].to_list(), positions["pos"].to_numpy())
+    cands, hit = load_candidates(vcf, keys, options.threads, options.cache_dir, header)
+    return score_candidates(vcf, cands, scores, options, ref_table, hit)
+
+
+def score_candidates(
+    vcf: Path,
+    cands: Candidates,
+    scores: list[ScoringFile],
+    options: ScoreOptions,
+    ref_table: pl.DataFrame | None = None,
+    from_cache: bool = False,
+) -> ScoreRun:
+    mopts = options.match
+    if options.chrom is not None:  # a scatter part: the gather step checks the overlap
+        mopts = MatchOptions(0.0, mopts.keep_ambiguous, mopts.keep_multiallelic)
+        chrom = norm_chrom(options.chrom)
+        scores = [
+            type(s)(meta=s.meta, rows=s.rows.filter(pl.col("chrom") == chrom)) if s.rows.height else s
+            for s in scores
+        ]
+    match = match_scores(scores, cands.sites, mopts)
+    if options.chrom is None and not any(m.passed for m in match.summary):
+        raise GenorxError(
+            f"{vcf}: {failure_message(match, mopts)}; fix: check the genome build and the "
+            "chromosome naming, or lower --min-overlap"
+        )
+    wm = build_weights(match.entries, len(scores))
+    info = entry_table(wm, match, cands.sites)
+    freq = imputation_freqs(cands, wm, info, ref_table)
+    sums, denom, allele_ct = run_kernel(cands, wm, freq, options.mean_impute)
+    return ScoreRun(
+        vcf=vcf,
+        samples=cands.samples,
+        scores=scores,
+        match=match,
+        weights=wm,
+        entry_info=info.with_columns(freq=pl.Series(freq)),
+        sums=sums,
+        denom=denom,
+        allele_ct=allele_ct,
+        from_cache=from_cache,
+        candidates=cands,
+        mean_impute=options.mean_impute,
+    )
