@@ -27,7 +27,8 @@ import requests
 from genorx import __version__
 from genorx.atomic import write_text
 from genorx.errors import GenorxError
-from genorx.kb.load import load_kb
+from genorx.kb.load import load_kb, load_pharmcat_kb
+from genorx.kb.pharmcat import is_pharmcat_dir
 from genorx.kb.staging import sha256_file, swap_in
 
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -218,7 +219,11 @@ def fetch_kb(
     write_text(stage / "provenance.json", json.dumps(provenance, indent=1) + "\n")
     _drop_unlisted(stage, {e["path"] for e in files} | {"index.json", "provenance.json"})
     try:
-        load_kb(stage)  # a mirror of something that is not a usable KB must not replace a working one
+        # a mirror of something that is not a usable KB must not replace a working one
+        if is_pharmcat_dir(stage):
+            load_pharmcat_kb(stage, with_prose=False, verify_index=False)  # files verified just above
+        else:
+            load_kb(stage)
     except GenorxError as exc:
         raise GenorxError(f"{base}: the downloaded files are not a usable knowledge base ({exc})") from None
     swap_in(stage, out)

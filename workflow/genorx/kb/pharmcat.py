@@ -51,19 +51,19 @@ def parse_phenotype_map(raw: dict[str, Any], where: Path | str) -> PhenotypeMap:
             for name, function in haplotypes.items():
                 alleles[name] = AlleleFunction(function, activity_values.get(name), function)
         activity_gene = any(v and v.lower() != NA for v in activity_values.values())
-        rules: dict[tuple[str, str | None], PhenotypeRule] = {}
+        rules: dict[tuple[str, str | None], tuple[str, str, str | None]] = {}
         for row in raw.get("diplotypes") or ():
             names = [n for n, count in row["diplotypekey"].items() for _ in range(int(count))]
             keys = [_allele_key(alleles, n) for n in names]
             if len(keys) not in (1, 2) or any(k is None for k in keys):
                 continue
-            k1, k2 = rule_key(keys[0], keys[1] if len(keys) == 2 else None)  # type: ignore[arg-type]
-            rule = PhenotypeRule(k1, k2, row["generesult"], row["lookupkey"], row.get("activityScore"))
-            previous = rules.setdefault((k1, k2), rule)
-            if previous != rule:
+            pair = rule_key(keys[0], keys[1] if len(keys) == 2 else None)  # type: ignore[arg-type]
+            value = (row["generesult"], row["lookupkey"], row.get("activityScore"))
+            previous = rules.setdefault(pair, value)
+            if previous != value:
                 raise GenorxError(
-                    f"{where}: diplotype {row.get('diplotype')} gives {rule.phenotype!r} but another "
-                    f"diplotype with the same allele functions gives {previous.phenotype!r}; fix: this map "
+                    f"{where}: diplotype {row.get('diplotype')} gives {value[0]!r} but another "
+                    f"diplotype with the same allele functions gives {previous[0]!r}; fix: this map "
                     "cannot be reduced to function rules, report it to the genorx maintainers"
                 )
         return PhenotypeMap(
@@ -71,7 +71,9 @@ def parse_phenotype_map(raw: dict[str, Any], where: Path | str) -> PhenotypeMap:
             version=str(raw.get("version") or ""),
             activity_gene=activity_gene,
             alleles=alleles,
-            rules=tuple(rules[k] for k in sorted(rules, key=lambda k: (k[0], k[1] or ""))),
+            rules=tuple(
+                PhenotypeRule(k[0], k[1], *rules[k]) for k in sorted(rules, key=lambda k: (k[0], k[1] or ""))
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise input_error(
