@@ -52,10 +52,10 @@ def genotype_groups(gg: GeneGenotypes) -> tuple[np.ndarray, np.ndarray]:
     return first, inverse.ravel()
 
 
-def call_gene_cohort(
+def call_groups(
     defn: GeneDefinition, gg: GeneGenotypes, samples: list[str], options: MatchOptions
-) -> list[GeneCall]:
-    """Calls for every sample of one gene, matching each distinct genotype vector once."""
+) -> tuple[list[GeneCall], np.ndarray]:
+    """One call per distinct genotype vector + the group index of every sample."""
     first, inverse = genotype_groups(gg)
     group_calls = []
     for rep in first:
@@ -63,6 +63,18 @@ def call_gene_cohort(
         calls = tuple(gg.locus_call(rep, j) for j in range(len(gg.loci)))
         sg = SampleGenotypes(defn.gene, samples[rep], calls, tuple(gg.warnings), gg.contig_absent)
         group_calls.append(call_gene(defn, sg, options))
+    return group_calls, inverse
+
+
+def call_gene_cohort(
+    defn: GeneDefinition, gg: GeneGenotypes, samples: list[str], options: MatchOptions
+) -> list[GeneCall]:
+    """Calls for every sample of one gene, matching each distinct genotype vector once."""
+    group_calls, inverse = call_groups(defn, gg, samples, options)
+    return _expand(group_calls, inverse, samples)
+
+
+def _expand(group_calls: list[GeneCall], inverse: np.ndarray, samples: list[str]) -> list[GeneCall]:
     return [replace(group_calls[int(g)], sample_id=samples[i]) for i, g in enumerate(inverse)]
 
 
@@ -73,9 +85,10 @@ def _worker(
     targets_tsv: Path | None,
     absent_as_ref: bool,
     options: MatchOptions,
-) -> tuple[list[str], dict[str, list[GeneCall]]]:
+) -> tuple[list[str], dict[str, tuple[list[GeneCall], np.ndarray]]]:
+    """Read + match some genes; returns compact groups (cheap to send between processes)."""
     gset = read_sample_genotypes(vcf, definitions, samples, targets_tsv, absent_as_ref)
-    out = {g: call_gene_cohort(d, gset.genes[g], gset.samples, options) for g, d in definitions.items()}
+    out = {g: call_groups(d, gset.genes[g], gset.samples, options) for g, d in definitions.items()}
     return gset.samples, out
 
 
@@ -117,4 +130,5 @@ def call_cohort(
             for fut in futures:
                 names, part = fut.result()
                 per_gene.update(part)
-    return [per_gene[g][i] for i in range(len(names)) for g in wanted]
+    expanded = {g: _expand(*per_gene[g], names) for g in wanted}
+    return [expanded[g][i] for i in range(len(names)) for g in wanted]

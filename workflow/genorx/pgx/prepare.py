@@ -10,7 +10,7 @@ positions, so more specific alleles win ties against less specific ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,6 +29,7 @@ class PreparedHaplotypes:
     raw: tuple[tuple[str | None, ...], ...]  # (H, P) as defined (None = says nothing)
     distinct: tuple[tuple[str | None, ...], ...]  # per position: distinct allele strings
     hap_index: np.ndarray  # int (P, H): index into distinct[p]
+    _columns: dict[tuple[int, str], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -39,9 +40,13 @@ class PreparedHaplotypes:
         n_h, n_p = len(self.names), len(self.positions)
         out = np.empty((n_h, n_p), dtype=bool)
         for p in range(n_p):
-            obs = observed[p]
-            ok = np.array([d is None or allele_matches(d, obs) for d in self.distinct[p]], dtype=bool)
-            out[:, p] = ok[self.hap_index[p]]
+            key = (p, observed[p])
+            col = self._columns.get(key)
+            if col is None:
+                obs = observed[p]
+                ok = np.array([d is None or allele_matches(d, obs) for d in self.distinct[p]], dtype=bool)
+                col = self._columns[key] = ok[self.hap_index[p]]
+            out[:, p] = col
         return out
 
 

@@ -9,11 +9,12 @@ multi-allelic records). Chromosome names match with or without ``chr``.
 
 from __future__ import annotations
 
-import warnings
+import gzip
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+import pysam
 from cyvcf2 import VCF
 
 from genorx.errors import input_error
@@ -37,7 +38,7 @@ def norm_chrom(chrom: str) -> str:
     return chrom[3:] if chrom.lower().startswith("chr") else chrom
 
 
-def _open(path: Path, samples: list[str] | None) -> tuple[VCF, list[str]]:
+def _open(path: Path, samples: list[str] | None) -> tuple[VCF, list[str], list[str]]:
     if not path.exists():
         raise input_error(path, None, "VCF not found", "pass an existing VCF/BCF file")
     try:
@@ -60,7 +61,7 @@ def _open(path: Path, samples: list[str] | None) -> tuple[VCF, list[str]]:
                 "pass --sample with a sample ID from the VCF header",
             )
         vcf.set_samples(list(dict.fromkeys(samples)))
-    return vcf, list(vcf.samples)
+    return vcf, list(vcf.samples), all_samples
 
 
 def _has_index(path: Path) -> bool:
@@ -68,7 +69,7 @@ def _has_index(path: Path) -> bool:
 
 
 def scan_vcf(path: Path, definitions: dict[str, GeneDefinition], samples: list[str] | None) -> GenotypeSet:
-    vcf, names = _open(path, samples)
+    vcf, names, header_samples = _open(path, samples)
     n = len(names)
     genes = {g: GeneGenotypes.empty(d, n) for g, d in definitions.items()}
     wanted: dict[tuple[str, int], list[tuple[str, int]]] = defaultdict(list)
@@ -78,14 +79,27 @@ def scan_vcf(path: Path, definitions: dict[str, GeneDefinition], samples: list[s
     seen_contigs: set[str] = {norm_chrom(c) for c in (vcf.seqnames or [])}
     touched: dict[tuple[str, int], int] = defaultdict(int)
     try:
-        for rec in _records(vcf, path, definitions):
-            chrom = norm_chrom(rec.CHROM)
-            seen_contigs.add(chrom)
-            targets = wanted.get((chrom, rec.POS))
-            if not targets:
-                continue
-            _take_record(rec, path, targets, genes, touched)
-    except (OSError, ValueError, RuntimeError) as exc:
+        if _is_bcf(path):
+            for rec in vcf:
+                seen_contigs.add(norm_chrom(rec.CHROM))
+                targets = wanted.get((norm_chrom(rec.CHROM), rec.POS))
+                if targets:
+                    arr, ps = _cyvcf2_arrays(rec, n)
+                    _take_record(
+                        rec.CHROM, rec.POS, rec.REF, list(rec.ALT), arr, ps, path, targets, genes, touched
+                    )
+        else:
+            columns = _sample_columns(header_samples, names)
+            for line in _text_lines(path, vcf, definitions, seen_contigs):
+                chrom, pos_text, _rest = line.split("\t", 2)
+                pos = int(pos_text)
+                targets = wanted.get((norm_chrom(chrom), pos))
+                if targets:
+                    fields = line.rstrip("\n").split("\t")
+                    arr, ps = _text_arrays(fields, columns)
+                    alts = [] if fields[4] == "." else fields[4].split(",")
+                    _take_record(chrom, pos, fields[3], alts, arr, ps, path, targets, genes, touched)
+    except (OSError, ValueError, RuntimeError, IndexError, EOFError) as exc:
         raise input_error(path, None, f"corrupt or truncated VCF ({exc})", "re-create the VCF file") from None
     for g, d in definitions.items():
         gg = genes[g]
@@ -98,35 +112,103 @@ def scan_vcf(path: Path, definitions: dict[str, GeneDefinition], samples: list[s
     return GenotypeSet(vcf=path, samples=names, genes=genes)
 
 
-def _records(vcf: VCF, path: Path, definitions: dict[str, GeneDefinition]):  # noqa: ANN202
-    if not _has_index(path):
-        yield from vcf
+def _is_bcf(path: Path) -> bool:
+    with gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb") as fh:
+        return fh.read(3) == b"BCF"
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _sample_columns(header_samples: list[str], names: list[str]) -> np.ndarray:
+    index = {s: k for k, s in enumerate(header_samples)}
+    return np.array([index[s] for s in names], dtype=np.int64)
+
+
+def _windows(positions: list[int], gap: int = 100_000) -> list[tuple[int, int]]:
+    """Merge sorted positions into query windows: a tabix seek per window costs more than
+    skipping the unneeded lines inside one, so windows are wide."""
+    out: list[tuple[int, int]] = []
+    for pos in sorted(set(positions)):
+        if out and pos - out[-1][1] <= gap:
+            out[-1] = (out[-1][0], pos)
+        else:
+            out.append((pos, pos))
+    return out
+
+
+def _text_lines(path: Path, vcf: VCF, definitions: dict[str, GeneDefinition], seen: set[str]):  # noqa: ANN202
+    """Data lines: the windows around defining positions (bgzipped + indexed file) or all.
+
+    Only the CHROM/POS of a line are looked at before it is known to be needed, so lines
+    at other positions cost little (no genotype parsing)."""
+    if _has_index(path) and _is_gzip(path):
+        tbx = pysam.TabixFile(str(path))
+        contigs = list(tbx.contigs)
+        seen.update(norm_chrom(c) for c in contigs)
+        by_norm = {norm_chrom(c): c for c in contigs}
+        per_chrom: dict[str, list[int]] = defaultdict(list)
+        for d in definitions.values():
+            chrom = by_norm.get(norm_chrom(d.chromosome))
+            if chrom is not None:
+                per_chrom[chrom].extend(locus.position for locus in d.loci)
+        for chrom, positions in per_chrom.items():
+            for start, end in _windows(positions):
+                yield from tbx.fetch(chrom, start - 1, end)
+        tbx.close()
         return
-    contigs = list(vcf.seqnames or [])
-    by_norm = {norm_chrom(c): c for c in contigs}
-    done: set[tuple[str, int]] = set()
-    for d in definitions.values():
-        if not d.loci:
-            continue
-        chrom = by_norm.get(norm_chrom(d.chromosome))
-        if chrom is None:
-            continue
-        start = min(locus.position for locus in d.loci)
-        end = max(locus.position + len(locus.ref) for locus in d.loci)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "no intervals found": the gene has no record
-            region = list(vcf(f"{chrom}:{start}-{end}"))
-        for rec in region:
-            key = (rec.CHROM, rec.POS, rec.REF, ",".join(rec.ALT))
-            if (rec.POS, hash(key)) in done:
+    opener = gzip.open if _is_gzip(path) else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#") or not line.strip():
                 continue
-            done.add((rec.POS, hash(key)))
-            yield rec
+            seen.add(norm_chrom(line.split("\t", 1)[0]))
+            yield line
 
 
-def _take_record(rec, path: Path, targets, genes: dict[str, GeneGenotypes], touched) -> None:  # noqa: ANN001
+_GT_CACHE: dict[str, tuple[int, int, int]] = {}
+
+
+def _parse_gt(gt: str) -> tuple[int, int, int]:
+    """'0|1' -> (0, 1, 1); '1/.' -> (1, -1, 0); '0' -> (0, -2, 0) (haploid)."""
+    hit = _GT_CACHE.get(gt)
+    if hit is not None:
+        return hit
+    phased = 1 if "|" in gt else 0
+    parts = gt.replace("|", "/").split("/")
+    codes = [-1 if p in (".", "") else int(p) for p in parts]
+    value = (codes[0], codes[1] if len(codes) > 1 else HAPLOID_CODE, phased)
+    if len(_GT_CACHE) < 100_000:
+        _GT_CACHE[gt] = value
+    return value
+
+
+def _text_arrays(fields: list[str], columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n = len(columns)
+    fmt = fields[8].split(":") if len(fields) > 8 else []
+    if not fmt or fmt[0] != "GT":
+        return np.full((n, 3), MISSING_CODE, dtype=np.int16), np.zeros(n, dtype=np.int64)
+    samples = fields[9:]
+    ps_at = fmt.index("PS") if "PS" in fmt else -1
+    if len(fmt) == 1:
+        gts = [samples[c] for c in columns]
+        ps = np.zeros(n, dtype=np.int64)
+    else:
+        split = [samples[c].split(":") for c in columns]
+        gts = [s[0] for s in split]
+        ps = np.zeros(n, dtype=np.int64)
+        if ps_at >= 0:
+            ps = np.array(
+                [int(s[ps_at]) if len(s) > ps_at and s[ps_at].isdigit() else 0 for s in split], dtype=np.int64
+            )
+    arr = np.array([_parse_gt(g) for g in gts], dtype=np.int16).reshape(n, 3)
+    return arr, ps
+
+
+def _cyvcf2_arrays(rec, n: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
     gt = rec.genotype
-    n = next(iter(genes.values())).codes.shape[0]
     if gt is None:
         arr = np.full((n, 3), -1, dtype=np.int16)
     else:
@@ -135,16 +217,30 @@ def _take_record(rec, path: Path, targets, genes: dict[str, GeneGenotypes], touc
             arr = np.column_stack([arr[:, 0], np.full(n, HAPLOID_CODE, np.int16), arr[:, -1]])
         elif arr.shape[1] > 3:  # polyploid: keep the first two alleles
             arr = np.column_stack([arr[:, 0], arr[:, 1], arr[:, -1]])
-    ps_arr = _phase_sets(rec, n)
-    vcf_alleles = [rec.REF, *rec.ALT]
+    return arr, _phase_sets(rec, n)
+
+
+def _take_record(
+    chrom: str,
+    pos: int,
+    ref: str,
+    alts: list[str],
+    arr: np.ndarray,
+    ps_arr: np.ndarray,
+    path: Path,
+    targets: list[tuple[str, int]],
+    genes: dict[str, GeneGenotypes],
+    touched: dict[tuple[str, int], int],
+) -> None:
+    vcf_alleles = [ref, *alts]
     for gene, j in targets:
         gg = genes[gene]
         locus = gg.loci[j]
-        where = f"{rec.CHROM}:{rec.POS}"
-        if not ref_compatible(rec.REF, locus.ref):
+        where = f"{chrom}:{pos}"
+        if not ref_compatible(ref, locus.ref):
             gg.status[:, j] = REF_MISMATCH
             msg = (
-                f"{path}:{where}: REF {rec.REF} differs from the reference {locus.ref} of "
+                f"{path}:{where}: REF {ref} differs from the reference {locus.ref} of "
                 f"{gene} {locus.rsid or ''} (GRCh38); fix: call variants against GRCh38 and "
                 f"normalise with bcftools norm -f GRCh38.fa"
             )
@@ -156,7 +252,7 @@ def _take_record(rec, path: Path, targets, genes: dict[str, GeneGenotypes], touc
         table = gg.allele_table[j]
         mapping = np.empty(len(vcf_alleles), dtype=np.int16)
         for k, allele in enumerate(vcf_alleles):
-            spelled = respell(rec.REF, allele, locus.ref) if allele not in ("*", ".") else None
+            spelled = respell(ref, allele, locus.ref) if allele not in ("*", ".") else None
             spelled = spelled if spelled is not None else f"{allele}?"
             if spelled not in table:
                 table.append(spelled)
