@@ -76,7 +76,8 @@ def scan_vcf(path: Path, definitions: dict[str, GeneDefinition], samples: list[s
     for g, d in definitions.items():
         for j, locus in enumerate(d.loci):
             wanted[(norm_chrom(locus.chrom), locus.position)].append((g, j))
-    seen_contigs: set[str] = {norm_chrom(c) for c in (vcf.seqnames or [])}
+    # a chromosome counts as present when the VCF has records on it (header contigs do not)
+    seen_contigs: set[str] = set()
     touched: dict[tuple[str, int], int] = defaultdict(int)
     try:
         if _is_bcf(path):
