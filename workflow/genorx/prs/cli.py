@@ -1,0 +1,161 @@
+"""``genorx prs``: score VCFs with PGS Catalog scoring files; positions BED; gather; cohort table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from genorx.errors import GenorxError, input_error
+
+USAGE = "genorx prs {score,positions,gather,cohort} ..."
+
+
+def _score_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("score", help="score every sample of a VCF with one or more scoring files")
+    p.add_argument("--vcf", required=True, type=Path, help="target VCF (BGZF, gzip or plain)")
+    p.add_argument("--scoring-file", required=True, action="append", type=Path, dest="scoring_files")
+    p.add_argument("--out", required=True, type=Path, help="prs.tsv (prs.json and match logs beside it)")
+    p.add_argument("--json", type=Path, help="prs.json path (default: OUT with .json)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--min-overlap", type=float, default=0.75, help="minimum match rate of a score (0-1)")
+    p.add_argument("--keep-ambiguous", action="store_true", help="score strand-ambiguous A/T, C/G sites")
+    p.add_argument("--keep-multiallelic", action="store_true", help="score multi-allelic sites")
+    p.add_argument(
+        "--no-mean-imputation", action="store_true", help="skip missing genotypes (plink2 semantics)"
+    )
+    p.add_argument("--ref-freq", type=Path, help="TSV chrom pos ref alt af for mean imputation")
+    p.add_argument("--target-build", help="build of the VCF (default: from its ##contig lengths)")
+    p.add_argument("--reference-vcf", type=Path, help="reference panel VCF for percentiles/Z")
+    p.add_argument("--reference-populations", type=Path, help="TSV: sample id + population label column(s)")
+    p.add_argument("--reference-population", help="label to compare against (e.g. EUR); default all")
+    p.add_argument("--cache-dir", type=Path, help="cache matched genotypes here (re-scoring is near-instant)")
+    p.add_argument("--chrom", help="score one chromosome (scatter part; overlap checked by 'gather')")
+    p.add_argument(
+        "--plink-scorefile", type=Path, help="also write the matched variants as a plink2 --score file"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="genorx prs", description="polygenic scores")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _score_parser(sub)
+    p = sub.add_parser("positions", help="BED of the scoring files' positions (for targeted genotyping)")
+    p.add_argument("--scoring-file", required=True, action="append", type=Path, dest="scoring_files")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--target-build", default=None)
+    p.add_argument("--chrom-style", choices=["chr", "plain"], default="chr", help="chr1 or 1 naming")
+    p = sub.add_parser("gather", help="sum per-chromosome score tables into one (sums and denominators)")
+    p.add_argument("--scoring-file", required=True, action="append", type=Path, dest="scoring_files")
+    p.add_argument("--min-overlap", type=float, default=0.75)
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("parts", nargs="+", type=Path)
+    p = sub.add_parser("cohort", help="concatenate per-sample prs.tsv files into a cohort table")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("tables", nargs="+", type=Path)
+    return parser
+
+
+def _check_out(path: Path) -> None:
+    if path.exists() and path.is_dir():
+        raise input_error(path, None, "output path is a directory", "give a file name")
+
+
+def _score(args: argparse.Namespace) -> int:
+    from genorx.prs.match import MatchOptions
+    from genorx.prs.output import plink_score_tables, write_outputs
+    from genorx.prs.score import ScoreOptions, rescore, score_vcf
+
+    if not 0.0 <= args.min_overlap <= 1.0:
+        raise GenorxError(f"--min-overlap {args.min_overlap}: must be within 0-1; fix: e.g. 0.75")
+    if args.threads < 1:
+        raise GenorxError("--threads must be at least 1; fix: e.g. --threads 2")
+    if args.reference_population and not args.reference_populations:
+        raise GenorxError("--reference-population needs --reference-populations; fix: give the label file")
+    for path in [
+        args.vcf,
+        *args.scoring_files,
+        args.ref_freq,
+        args.reference_vcf,
+        args.reference_populations,
+    ]:
+        if path is not None and not path.is_file():
+            raise input_error(path, None, "file not found", "check the path")
+    _check_out(args.out)
+    options = ScoreOptions(
+        match=MatchOptions(args.min_overlap, args.keep_ambiguous, args.keep_multiallelic),
+        mean_impute=not args.no_mean_imputation,
+        threads=args.threads,
+        target_build=args.target_build,
+        ref_freq=args.ref_freq,
+        cache_dir=args.cache_dir,
+        chrom=args.chrom,
+    )
+    run = score_vcf(args.vcf, args.scoring_files, options)
+    refs = None
+    note = None
+    if args.reference_vcf is not None:
+        from genorx.prs.reference import score_reference
+
+        refs, panel_freq = score_reference(
+            run,
+            args.reference_vcf,
+            args.reference_populations,
+            args.reference_population,
+            args.threads,
+            args.cache_dir,
+            impute_from_panel=args.ref_freq is None,
+        )
+        if args.ref_freq is None and run.mean_impute:
+            run = rescore(run, panel_freq)
+    for m in run.match.summary:
+        if not m.passed and args.chrom is None:
+            print(
+                f"genorx: warning: score {m.pgs_id} skipped: {m.n_matched} of {m.n_variants} variants matched "
+                f"({m.match_rate:.1%} < {args.min_overlap:.0%})",
+                file=sys.stderr,
+            )
+    out_json = args.json or args.out.with_suffix(".json")
+    prefix = args.out.with_suffix("")
+    write_outputs(run, args.out, out_json, prefix, refs, note)
+    if args.plink_scorefile is not None:
+        from genorx.atomic import atomic_open
+
+        for i, table in enumerate(plink_score_tables(run)):
+            path = args.plink_scorefile if i == 0 else Path(f"{args.plink_scorefile}.{i}")
+            with atomic_open(path, "wb") as fh:
+                table.write_csv(fh, separator="\t", float_precision=None)
+    return 0
+
+
+def _positions(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from genorx.atomic import write_text
+    from genorx.prs.scorefile import read_scoring_files
+    from genorx.prs.score import score_positions
+
+    scores = read_scoring_files(args.scoring_files, args.target_build)
+    pos = score_positions(scores)
+    prefix = "chr" if args.chrom_style == "chr" else ""
+    bed = pos.select(
+        pl.concat_str(pl.lit(prefix), pl.col("chrom").replace({"MT": "M"} if prefix else {})).alias("c"),
+        (pl.col("pos") - 1).alias("s"),
+        pl.col("pos").alias("e"),
+    )
+    lines = [f"{c}\t{s}\t{e}\tPRS" for c, s, e in bed.iter_rows()]
+    write_text(args.out, "\n".join(lines) + ("\n" if lines else ""))
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "score":
+        return _score(args)
+    if args.command == "positions":
+        return _positions(args)
+    from genorx.prs import tables
+
+    if args.command == "gather":
+        return tables.gather(args.parts, args.scoring_files, args.min_overlap, args.out)
+    return tables.cohort(args.tables, args.out)

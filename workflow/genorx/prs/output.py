@@ -1,0 +1,230 @@
+"""``prs.tsv``, ``prs.json``, the match logs and plink2 score tables (formats in docs/contracts.md)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from genorx import __version__
+from genorx.atomic import atomic_open, write_text
+from genorx.prs.reference import ScoreReference
+from genorx.prs.score import ScoreRun
+
+TSV_COLUMNS = [
+    "sample_id",
+    "pgs_id",
+    "sum",
+    "avg",
+    "denom",
+    "n_matched",
+    "n_variants",
+    "match_rate",
+    "percentile",
+    "z",
+    "reference_population",
+    "reference_n",
+    "allele_ct",
+]
+NO_PANEL_NOTE = "no reference panel configured: percentile and Z-score not computed"
+
+
+def num(x: float | int | None) -> str:
+    """Full precision (``repr``); empty for None/NaN."""
+    if x is None:
+        return ""
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    f = float(x)
+    return "" if math.isnan(f) else repr(f)
+
+
+def _jnum(x: float | None) -> float | None:
+    return None if x is None or math.isnan(float(x)) else float(x)
+
+
+def passed_scores(run: ScoreRun) -> list[int]:
+    return [m.score_idx for m in run.match.summary if m.passed]
+
+
+def tsv_text(run: ScoreRun, refs: list[ScoreReference | None] | None) -> str:
+    lines = ["\t".join(TSV_COLUMNS)]
+    summary = {m.score_idx: m for m in run.match.summary}
+    for j, sample in enumerate(run.samples):
+        for s in passed_scores(run):
+            m = summary[s]
+            ref = refs[s] if refs else None
+            denom = int(run.denom[j, s])
+            total = float(run.sums[j, s])
+            cells = [
+                sample,
+                m.pgs_id,
+                num(total),
+                num(total / denom if denom else float("nan")),
+                num(denom),
+                num(m.n_matched),
+                num(m.n_variants),
+                num(m.match_rate),
+                num(ref.percentile[j]) if ref else "",
+                num(ref.z[j]) if ref else "",
+                (ref.population or "all") if ref else "",
+                num(ref.n) if ref else "",
+                num(int(run.allele_ct[j, s])),
+            ]
+            lines.append("\t".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def json_doc(run: ScoreRun, refs: list[ScoreReference | None] | None, note: str | None) -> dict:
+    summary = {m.score_idx: m for m in run.match.summary}
+    samples = []
+    for j, sample in enumerate(run.samples):
+        entries = []
+        for s in passed_scores(run):
+            meta, m = run.scores[s].meta, summary[s]
+            denom = int(run.denom[j, s])
+            total = float(run.sums[j, s])
+            ref = refs[s] if refs else None
+            entry: dict = {
+                "pgs_id": m.pgs_id,
+                "pgs_name": meta.pgs_name,
+                "trait": meta.trait_reported,
+                "trait_mapped": meta.trait_mapped,
+                "citation": meta.citation,
+                "genome_build": meta.positions_build,
+                "demonstration": meta.demonstration,
+                "sum": total,
+                "avg": total / denom if denom else None,
+                "denom": denom,
+                "allele_ct": int(run.allele_ct[j, s]),
+                "n_matched": m.n_matched,
+                "n_variants": m.n_variants,
+                "match_rate": m.match_rate,
+                "reference": None,
+            }
+            if ref is not None:
+                entry["reference"] = {
+                    "population": ref.population or "all",
+                    "n": ref.n,
+                    "n_variants_shared": ref.n_variants_shared,
+                    "target_value": float(ref.target_values[j]),
+                    "mean": _jnum(ref.mean),
+                    "sd": _jnum(ref.sd),
+                    "percentile": _jnum(ref.percentile[j]),
+                    "z": _jnum(ref.z[j]),
+                    "density": {"x": ref.density_x, "y": ref.density_y},
+                }
+            else:
+                entry["reference_note"] = note or NO_PANEL_NOTE
+            entries.append(entry)
+        samples.append({"sample_id": sample, "scores": entries})
+    failed = [
+        {
+            "pgs_id": m.pgs_id,
+            "n_matched": m.n_matched,
+            "n_variants": m.n_variants,
+            "match_rate": m.match_rate,
+            "reason": "below minimum overlap",
+        }
+        for m in run.match.summary
+        if not m.passed
+    ]
+    return {
+        "genorx_version": __version__,
+        "vcf": str(run.vcf),
+        "samples": samples,
+        "failed_scores": failed,
+        "match": [summary_dict(m) for m in run.match.summary],
+    }
+
+
+def summary_dict(m: object) -> dict:
+    keys = ("pgs_id", "n_rows", "n_variants", "n_matched", "match_rate", "passed", "duplicate_best_match")
+    out = {k: getattr(m, k) for k in keys}
+    out["outcomes"] = m.counts  # type: ignore[attr-defined]
+    out["match_types"] = m.match_types  # type: ignore[attr-defined]
+    return out
+
+
+def match_log_frame(run: ScoreRun) -> pl.DataFrame:
+    return run.match.log.select(
+        "pgs_id",
+        "row_nr",
+        "line",
+        "chrom",
+        "pos",
+        "effect_allele",
+        "other_allele",
+        "weight",
+        "effect_type",
+        "outcome",
+        "match_type",
+        "target_variant",
+        "ambiguous",
+        "multiallelic",
+        "duplicate_best_match",
+    )
+
+
+def summary_text(run: ScoreRun) -> str:
+    outcomes = sorted({k for m in run.match.summary for k in m.counts})
+    head = ["pgs_id", "n_rows", "n_variants", "n_matched", "match_rate", "passed", "duplicate_best_match"]
+    lines = ["\t".join(head + outcomes)]
+    for m in run.match.summary:
+        cells = [m.pgs_id, num(m.n_rows), num(m.n_variants), num(m.n_matched), num(m.match_rate)]
+        cells += [str(m.passed).lower(), num(m.duplicate_best_match)]
+        cells += [str(m.counts.get(k, 0)) for k in outcomes]
+        lines.append("\t".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(
+    run: ScoreRun,
+    out_tsv: Path,
+    out_json: Path | None,
+    log_prefix: Path | None,
+    refs: list[ScoreReference | None] | None,
+    note: str | None,
+) -> None:
+    """Everything is computed first; each file is then written atomically."""
+    tsv = tsv_text(run, refs)
+    doc = None
+    if out_json is not None:
+        # the C encoder only runs without indent: indent small documents only
+        indent = 1 if len(run.samples) <= 20 else None
+        doc = json.dumps(json_doc(run, refs, note), indent=indent, allow_nan=False) + "\n"
+    if log_prefix is not None:
+        log = match_log_frame(run)
+        with atomic_open(Path(f"{log_prefix}.match.tsv.gz"), "wb") as fh:
+            log.write_csv(fh, separator="\t", null_value="")
+        write_text(Path(f"{log_prefix}.match_summary.tsv"), summary_text(run))
+    if out_json is not None and doc is not None:
+        write_text(out_json, doc)
+    write_text(out_tsv, tsv)
+
+
+def plink_score_tables(run: ScoreRun) -> list[pl.DataFrame]:
+    """plink2 ``--score`` inputs for the additive matched entries: ``ID effect_allele <pgs_id>...``
+    with ID = ``chrom:pos:ref:alt1`` of the target record (plink2's ``@:#:$r:$a``, first ALT);
+    split so no ID repeats in a table."""
+    info = run.entry_info
+    wm = run.weights
+    pass_idx = passed_scores(run)
+    names = [run.scores[s].meta.pgs_id for s in pass_idx]
+    frame = info.select(
+        pl.format("{}:{}:{}:{}", "chrom", "pos", "ref", pl.col("alt").str.split(",").list.first()).alias(
+            "ID"
+        ),
+        pl.col("eff").alias("effect_allele"),
+    ).with_columns(
+        [
+            pl.Series(n, np.where(wm.member[:, s], wm.weights[:, s], 0.0))
+            for n, s in zip(names, pass_idx, strict=True)
+        ]
+    )
+    keep = (wm.etype == 0) & wm.member[:, pass_idx].any(axis=1) & (wm.allele >= 0)
+    frame = frame.filter(pl.Series(keep)).with_columns(part=pl.col("ID").cum_count().over("ID"))
+    return [p.drop("part") for p in frame.partition_by("part", maintain_order=True)]

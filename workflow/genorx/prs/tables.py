@@ -1,0 +1,104 @@
+"""Combine ``prs.tsv`` tables: gather chromosome parts (sum sums and denominators) and
+concatenate per-sample tables into a cohort table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from genorx.atomic import write_text
+from genorx.errors import GenorxError, input_error
+from genorx.prs.output import TSV_COLUMNS, num
+from genorx.prs.scorefile import read_scoring_files
+
+
+def _read(path: Path) -> pl.DataFrame:
+    try:
+        df = pl.read_csv(path, separator="\t", infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise input_error(
+            path, None, f"cannot read score table ({exc})", "give a prs.tsv from genorx prs"
+        ) from None
+    missing = [c for c in TSV_COLUMNS if c not in df.columns]
+    if missing:
+        raise input_error(path, "header", f"missing column(s) {', '.join(missing)}", "give a prs.tsv")
+    return df
+
+
+def _render(df: pl.DataFrame) -> str:
+    lines = ["\t".join(TSV_COLUMNS)]
+    for row in df.select(TSV_COLUMNS).iter_rows():
+        lines.append(
+            "\t".join("" if v is None else (num(v) if isinstance(v, (int, float)) else str(v)) for v in row)
+        )
+    return "\n".join(lines) + "\n"
+
+
+def gather(parts: list[Path], scoring_files: list[Path], min_overlap: float, out: Path) -> int:
+    """Sum per-chromosome parts; the match rate is recomputed against the whole scoring files."""
+    n_variants = {sf.meta.pgs_id: sf.n_scorable for sf in read_scoring_files(scoring_files, None)}
+    frames = [_read(p) for p in parts]
+    df = pl.concat([f.select(TSV_COLUMNS) for f in frames])
+    unknown = set(df["pgs_id"].unique().to_list()) - set(n_variants)
+    if unknown:
+        raise GenorxError(
+            f"score(s) {', '.join(sorted(unknown))} are in the parts but not in the scoring files; "
+            "fix: pass the same scoring files as to 'score'"
+        )
+    g = (
+        df.with_columns(
+            pl.col("sum").cast(pl.Float64),
+            pl.col("denom").cast(pl.Int64),
+            pl.col("n_matched").cast(pl.Int64),
+            pl.col("allele_ct").cast(pl.Int64),
+        )
+        .group_by(["sample_id", "pgs_id"], maintain_order=True)
+        .agg(
+            pl.col("sum").sum(), pl.col("denom").sum(), pl.col("allele_ct").sum(), pl.col("n_matched").first()
+        )
+    )
+    # n_matched is per part and score (same for every sample of a part): sum it over distinct parts
+    matched = (
+        pl.concat([f.select("pgs_id", pl.col("n_matched").cast(pl.Int64)).unique("pgs_id") for f in frames])
+        .group_by("pgs_id")
+        .agg(pl.col("n_matched").sum())
+    )
+    g = (
+        g.drop("n_matched")
+        .join(matched, on="pgs_id")
+        .with_columns(n_variants=pl.col("pgs_id").replace_strict(n_variants, return_dtype=pl.Int64))
+    )
+    g = g.with_columns(
+        avg=pl.col("sum") / pl.col("denom"),
+        match_rate=pl.col("n_matched") / pl.col("n_variants"),
+        percentile=pl.lit(None, pl.Float64),
+        z=pl.lit(None, pl.Float64),
+        reference_population=pl.lit(None, pl.String),
+        reference_n=pl.lit(None, pl.Int64),
+    )
+    ok = g.filter(pl.col("match_rate") >= min_overlap - 1e-12)
+    if ok.height == 0:
+        rates = g.unique("pgs_id").select("pgs_id", "match_rate").iter_rows()
+        detail = "; ".join(f"{p} {r:.1%}" for p, r in rates)
+        raise GenorxError(
+            f"no score reaches the minimum overlap {min_overlap:.0%} ({detail}); "
+            "fix: check the build and chromosome naming, or lower --min-overlap"
+        )
+    write_text(out, _render(ok))
+    return 0
+
+
+def cohort(tables: list[Path], out: Path) -> int:
+    """Concatenate per-sample ``prs.tsv`` tables (same columns) in the order given."""
+    frames = [_read(p) for p in tables]
+    df = pl.concat([f.select(TSV_COLUMNS) for f in frames])
+    dup = df.filter(pl.struct("sample_id", "pgs_id").is_duplicated())
+    if dup.height:
+        raise GenorxError(
+            f"sample {dup['sample_id'][0]} / {dup['pgs_id'][0]} appears in two tables; "
+            "fix: give each sample once"
+        )
+    lines = ["\t".join(TSV_COLUMNS)] + ["\t".join("" if v is None else v for v in r) for r in df.iter_rows()]
+    write_text(out, "\n".join(lines) + "\n")
+    return 0
