@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-
 from conftest import require_tools
 from genorx.prs.cli import main as prs_main
 

@@ -111,8 +111,8 @@ def _score(args: argparse.Namespace) -> int:
     for m in run.match.summary:
         if not m.passed and args.chrom is None:
             print(
-                f"genorx: warning: score {m.pgs_id} skipped: {m.n_matched} of {m.n_variants} variants matched "
-                f"({m.match_rate:.1%} < {args.min_overlap:.0%})",
+                f"genorx: warning: score {m.pgs_id} skipped: {m.n_matched} of {m.n_variants} variants "
+                f"matched ({m.match_rate:.1%} < {args.min_overlap:.0%})",
                 file=sys.stderr,
             )
     out_json = args.json or args.out.with_suffix(".json")
@@ -132,8 +132,8 @@ def _positions(args: argparse.Namespace) -> int:
     import polars as pl
 
     from genorx.atomic import write_text
-    from genorx.prs.scorefile import read_scoring_files
     from genorx.prs.score import score_positions
+    from genorx.prs.scorefile import read_scoring_files
 
     scores = read_scoring_files(args.scoring_files, args.target_build)
     pos = score_positions(scores)
