@@ -42,21 +42,19 @@ class ActionRules:
     def classify(self, text: str | None, classification: str | None, flags: dict[str, bool]) -> str:
         """Action id of a PGx recommendation (see the description in the rules file)."""
         if classification and classification.strip().lower() in self.no_action_classifications:
-            no_action = True
-        else:
-            no_action = False
+            return "info"
         if flags:
             for flag, action in self.flags:
                 if flags.get(flag):
                     return action
-            return "info" if no_action else self.flags_none_action
+            return self.flags_none_action
         if text:
             hits = [
                 (m.start(), self.actions[a].rank, a) for a, rx in self.text_rules if (m := rx.search(text))
             ]
             if hits:
                 return min(hits)[2]
-        return "info" if no_action or not text else self.text_none_action
+        return self.text_none_action if text else "info"
 
     def task_code(self, action_id: str, text: str | None) -> dict[str, str] | None:
         """The MedicationRecommendation Task code for an action (None: no task)."""
