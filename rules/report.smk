@@ -1,1 +1,151 @@
-# report stage: rules are added by the report work.
+# report stage: per-sample therapy table, report.json, self-contained HTML and FHIR bundle
+# (Snakemake report() outputs, so `snakemake --report` builds the run record), and the cohort
+# summary. Inputs: pgx.json always; prs.json when PRS scoring files are configured; the
+# alignment QC and target-position status of the foundation stages.
+
+import csv
+
+
+def report_samples():
+    """Sample ids: the foundation's SAMPLES when defined, else the sample sheet."""
+    samples = globals().get("SAMPLES")
+    if samples is not None:
+        return [str(s) for s in samples]
+    with open(config["samples"], newline="") as fh:
+        rows = csv.DictReader(
+            (line for line in fh if not line.startswith("#")), delimiter="\t"
+        )
+        return [r["sample_id"] for r in rows if r.get("sample_id")]
+
+
+def report_config(key, default):
+    return config.get("report", {}).get(key, default)
+
+
+def report_qc(key, default):
+    return config.get("report", {}).get("qc", {}).get(key, default)
+
+
+def report_has_prs():
+    return bool(config.get("prs", {}).get("scoring_files"))
+
+
+def report_inputs(wildcards):
+    s = wildcards.sample
+    inputs = {
+        "pgx": f"results/{s}/pgx.json",
+        "stats": f"results/{s}/qc/{s}.stats.txt",
+        "flagstat": f"results/{s}/qc/{s}.flagstat.txt",
+        "targets": f"results/{s}/{s}.targets.tsv.gz",
+        "rules": resolve(
+            report_config("combined_rules", "resources/rules/combined_rules.json")
+        ),
+    }
+    if report_has_prs():
+        inputs["prs"] = f"results/{s}/prs.json"
+    return inputs
+
+
+def report_prs_option(wildcards, input):
+    return f"--prs {input.prs}" if report_has_prs() else ""
+
+
+rule report_sample:
+    input:
+        unpack(report_inputs),
+    output:
+        tsv=report(
+            "results/{sample}/therapy.tsv",
+            caption="../workflow/report/therapy.rst",
+            category="Therapy tables",
+            labels={"sample": "{sample}", "file": "therapy.tsv"},
+        ),
+        json="results/{sample}/report.json",
+        html=report(
+            "results/{sample}/report.html",
+            caption="../workflow/report/patient_report.rst",
+            category="Patient reports",
+            labels={"sample": "{sample}", "file": "report.html"},
+        ),
+        fhir=report(
+            "results/{sample}/report.fhir.json",
+            caption="../workflow/report/fhir.rst",
+            category="FHIR bundles",
+            labels={"sample": "{sample}", "file": "report.fhir.json"},
+        ),
+    log:
+        "logs/report_sample/{sample}.log",
+    benchmark:
+        "benchmarks/report_sample/{sample}.tsv"
+    conda:
+        "../envs/genorx.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        prs=report_prs_option,
+        build=config["reference"].get("build", "GRCh38"),
+        aligner=config.get("aligner", "minimap2"),
+        caller=config.get("caller", "bcftools"),
+        points=report_config("max_density_points", 128),
+        min_call_rate=report_qc("min_call_rate", 0.95),
+        min_depth=report_qc("min_median_depth", 20),
+        min_mapped=report_qc("min_mapped_fraction", 0.95),
+        max_dup=report_qc("max_duplicate_fraction", 0.3),
+    shell:
+        "genorx report sample --pgx {input.pgx} {params.prs} --qc results/{wildcards.sample}/qc"
+        " --targets {input.targets} --rules {input.rules} --sample {wildcards.sample}"
+        " --out-dir results/{wildcards.sample} --reference-build {params.build}"
+        " --aligner {params.aligner} --caller {params.caller} --max-density-points {params.points}"
+        " --min-call-rate {params.min_call_rate} --min-median-depth {params.min_depth}"
+        " --min-mapped-fraction {params.min_mapped} --max-duplicate-fraction {params.max_dup}"
+        " > {log} 2>&1"
+
+
+rule report_cohort:
+    input:
+        reports=lambda wildcards: expand(
+            "results/{sample}/report.json", sample=report_samples()
+        ),
+    output:
+        tsv=report(
+            "results/cohort/summary.tsv",
+            caption="../workflow/report/cohort.rst",
+            category="Cohort",
+            labels={"file": "summary.tsv"},
+        ),
+        html=report(
+            "results/cohort/summary.html",
+            caption="../workflow/report/cohort.rst",
+            category="Cohort",
+            labels={"file": "summary.html"},
+        ),
+        phenotypes="results/cohort/phenotypes.tsv",
+    log:
+        "logs/report_cohort/cohort.log",
+    benchmark:
+        "benchmarks/report_cohort/cohort.tsv"
+    conda:
+        "../envs/genorx.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        "genorx report cohort --reports {input.reports} --out-dir results/cohort > {log} 2>&1"
+
+
+def report_final_outputs():
+    samples = report_samples()
+    outputs = [
+        f"results/{s}/{name}"
+        for s in samples
+        for name in ("therapy.tsv", "report.json", "report.html", "report.fhir.json")
+    ]
+    if report_config("cohort_summary", True):
+        outputs += ["results/cohort/summary.tsv", "results/cohort/summary.html"]
+    return outputs
+
+
+FINAL_OUTPUTS.append(report_final_outputs)
