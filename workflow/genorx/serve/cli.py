@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-report-mb", type=float, default=64.0, help="largest report served (MiB)")
     p.add_argument("--limit-concurrency", type=int, default=128, help="open connections before 503")
     p.add_argument("--timeout-keep-alive", type=int, default=5, help="idle keep-alive timeout (s)")
+    p.add_argument(
+        "--timeout-request-head",
+        type=float,
+        default=10.0,
+        help="seconds a connection has to send a complete request head (slow clients are cut off)",
+    )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return p
 
@@ -57,13 +63,15 @@ def _check(args: argparse.Namespace) -> None:
             raise input_error(path, None, "TLS file not found", "pass an existing PEM file")
     if not 0 <= args.port <= 65535:
         raise input_error("--port", None, f"port {args.port} out of range", "use 0..65535")
-    if args.rate < 0 or args.burst < 1 or args.max_report_mb <= 0:
+    if args.rate < 0 or args.burst < 1 or args.max_report_mb <= 0 or args.timeout_request_head <= 0:
         raise input_error("--rate/--burst/--max-report-mb", None, "out of range", "use rate>=0, burst>=1")
 
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only when proto is TCP
+    # (with proto 0, Nagle + delayed ACK add ~40 ms to every response).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -82,6 +90,7 @@ def main(argv: list[str]) -> int:
     import uvicorn
 
     from genorx.serve.app import ServeSettings, create_app
+    from genorx.serve.protocol import timed_protocol
 
     settings = ServeSettings(
         results=args.results,
@@ -111,6 +120,7 @@ def main(argv: list[str]) -> int:
         server_header=False,
         timeout_keep_alive=args.timeout_keep_alive,
         limit_concurrency=args.limit_concurrency,
+        http=timed_protocol(args.timeout_request_head),
         h11_max_incomplete_event_size=16 * 1024,
         lifespan="on",
         log_level=args.log_level,
