@@ -169,3 +169,32 @@ def test_pgx_gene_incomplete_propagates_to_combined_row(tmp_path):
     row = _combined(out, "statin-cad-risk")
     assert row["evidence_status"] == "incomplete"
     assert "simvastatin: SLCO1B1: missing chr12:21176804 (rs2306283, not_covered)" in row["evidence_notes"]
+
+
+def test_score_failing_minimum_overlap_is_reported_not_missing(tmp_path):
+    doc = fixture_prs()
+    doc["samples"][0]["scores"] = doc["samples"][0]["scores"][1:]  # PGS000001 failed the run
+    doc["failed_scores"] = [
+        {
+            "pgs_id": "PGS000001",
+            "n_matched": 31,
+            "n_variants": 77,
+            "match_rate": 0.4,
+            "reason": "below minimum overlap",
+        }
+    ]
+    out = run_report(tmp_path / "o", prs=write_json(tmp_path / "prs.json", doc))
+    row = _combined(out, "breast-cancer-risk-reduction")
+    assert row["prs_pgs_id"] == "PGS000001" and row["prs_percentile"] == ""
+    assert "not scored: below minimum overlap (match rate 0.40)" in row["evidence_notes"]
+    assert row["evidence_status"] == "not_assessed"  # CYP2D6 still not called
+    html = (out / "report.html").read_text()
+    assert "not scored: below minimum overlap (match rate 0.40)." in html
+
+
+def test_patient_marker_uses_target_value(tmp_path):
+    doc = fixture_prs()
+    doc["samples"][0]["scores"][0]["reference"]["target_value"] = 0.7345
+    out = run_report(tmp_path / "o", prs=write_json(tmp_path / "prs.json", doc))
+    score = json.loads((out / "report.json").read_text())["scores"][0]
+    assert score["reference"]["patient_value"] == 0.7345

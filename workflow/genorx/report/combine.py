@@ -145,7 +145,7 @@ def select_score(rule: CombinedRule, scores: tuple[Score, ...]) -> Score | None:
     for keyword in rule.trait_keywords:
         rx = re.compile(rf"\b{re.escape(keyword)}\b", re.IGNORECASE)
         for s in scores:
-            if s.trait and rx.search(s.trait):
+            if any(t and rx.search(t) for t in (s.trait, s.trait_mapped)):
                 return s
     return None
 
@@ -172,7 +172,8 @@ def _prs_part(rule: CombinedRule, score: Score | None) -> tuple[str, list[str], 
         why = score.reference_note or "no reference panel"
         notes.append(f"PRS {score.pgs_id}: {why}; percentile unavailable")
         sentence = f"{rule.prs_label.capitalize()} ({score.pgs_id}{rate}): {why}, so no percentile."
-        return "incomplete", notes, None, demo.strip() + (" " if demo else "") + sentence
+        status = "not_assessed" if score.sum is None else "incomplete"  # failed scores were not scored
+        return status, notes, None, demo.strip() + (" " if demo else "") + sentence
     band = rule.band(ref.percentile)
     pop = ref.population or "reference"
     n = f", n={ref.n}" if ref.n else ""

@@ -30,7 +30,9 @@ class RunInfo:
 
 
 def patient_position(ref: Reference) -> float | None:
-    """The patient's value on the reference axis: mean + z*sd, else the density's quantile."""
+    """The patient's value on the reference axis: as given, mean + z*sd, else the density's quantile."""
+    if ref.target_value is not None:
+        return ref.target_value
     if ref.z is not None and ref.mean is not None and ref.sd is not None:
         return ref.mean + ref.z * ref.sd
     if ref.percentile is not None and len(ref.density_x) > 1:

@@ -82,7 +82,9 @@ def _score(s: dict[str, Any]) -> str:
         ("Match rate", e(match)),
         ("Score (sum / avg)", f"{_num(s['sum'], '{:.6g}')} / {_num(s['avg'], '{:.6g}')}"),
     ]
-    if ref is None or ref["percentile"] is None:
+    if s["sum"] is None and ref is None:
+        plot = f'<p class="no-ref"><strong>{e(s["reference_note"] or "not scored")}.</strong></p>'
+    elif ref is None or ref["percentile"] is None:
         note = s["reference_note"] or "no reference panel configured"
         plot = (
             f'<p class="no-ref"><strong>No reference panel:</strong> {e(note)}. '

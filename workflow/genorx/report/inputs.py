@@ -118,6 +118,7 @@ class Reference:
     z: float | None
     density_x: tuple[float, ...]
     density_y: tuple[float, ...]
+    target_value: float | None = None  # the patient's value on the panel's axis
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,7 @@ class Score:
     match_rate: float | None
     reference: Reference | None
     reference_note: str | None
+    trait_mapped: str | None = None
 
 
 def _pick_sample(f: Fields, doc: Any, sample_id: str) -> tuple[dict[str, Any], str]:
@@ -288,6 +290,7 @@ def _reference(f: Fields, ref: dict[str, Any], w: str) -> Reference:
         z=f.opt(ref, "z", w, float),
         density_x=tuple(float(x) for x in xs),
         density_y=tuple(float(y) for y in ys),
+        target_value=f.opt(ref, "target_value", w, float),
     )
 
 
@@ -315,6 +318,33 @@ def load_prs(path: str | Path, sample_id: str) -> tuple[Score, ...]:
                 match_rate=f.opt(s, "match_rate", sw, float),
                 reference=None if ref is None else _reference(f, ref, f"{sw}.reference"),
                 reference_note=f.opt(s, "reference_note", sw, str),
+                trait_mapped=f.opt(s, "trait_mapped", sw, str),
+            )
+        )
+    # Scores that failed the minimum overlap are reported, not silently missing.
+    scored = {s.pgs_id for s in scores}
+    for i, fs in enumerate(f.opt(doc, "failed_scores", "top level", list, [])):
+        fw = f"failed_scores[{i}]"
+        fs = f.obj(fs, fw)
+        pgs_id = f.get(fs, "pgs_id", fw, str)
+        if pgs_id in scored:
+            continue
+        rate = f.opt(fs, "match_rate", fw, float)
+        why = f.opt(fs, "reason", fw, str) or "failed"
+        scores.append(
+            Score(
+                pgs_id=pgs_id,
+                trait=None,
+                citation=None,
+                genome_build=None,
+                demonstration=False,
+                sum=None,
+                avg=None,
+                n_matched=f.opt(fs, "n_matched", fw, int),
+                n_variants=f.opt(fs, "n_variants", fw, int),
+                match_rate=rate,
+                reference=None,
+                reference_note=f"not scored: {why}" + ("" if rate is None else f" (match rate {rate:.2f})"),
             )
         )
     return tuple(scores)
