@@ -31,7 +31,9 @@ def genes(doc: dict[str, Any]) -> str:
         status = g["call_status"]
         detail = ""
         if status == "ambiguous" and g["candidates"]:
-            detail = "tied: " + ", ".join(c["diplotype"] for c in g["candidates"])
+            top = max((c["score"] for c in g["candidates"] if c["score"] is not None), default=None)
+            tied = [c["diplotype"] for c in g["candidates"] if top is None or c["score"] == top]
+            detail = "tied: " + ", ".join(tied)
         elif status == "no_call":
             detail = g["no_call_reason"] or "not called"
         missing = ", ".join(g["missing_positions"])
