@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
@@ -19,6 +20,8 @@ CONTENT_TYPES = {
     "fhir": "application/fhir+json",
 }
 
+ALICE_SAMPLES = ("P1", "P5", "P6", "P7", "P8", "P9", "S-link", "F-link")
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory):
@@ -31,7 +34,10 @@ def served(tmp_path_factory: pytest.TempPathFactory):
     genorx("access", "group", "--access", str(access), "--group", "trial-a", "--sample", "P2")
     tokens = {
         "alice": issue(
-            access, "alice", samples=("P1", "P5", "P7", "P8", "P9", "S-link", "F-link"), groups=("trial-a",)
+            access,
+            "alice",
+            samples=("P1", "P5", "P6", "P7", "P8", "P9", "S-link", "F-link"),
+            groups=("trial-a",),
         ),
         "bob": issue(access, "bob", samples=("P3",)),
     }
@@ -170,6 +176,30 @@ def test_each_form_by_format_param_and_by_accept(served: Server, form: str) -> N
         "ok",
         200,
     )
+
+
+def test_html_csp_allows_exactly_the_reports_own_inline_scripts(served: Server) -> None:
+    script1 = '\n"use strict";\ndocument.body.dataset.ok = "1";\n'
+    script2 = "window.print && 0;"
+    html = (
+        "<!DOCTYPE html><html><head><style>p{color:red}</style></head><body><p>report</p>"
+        f"<script>{script1}</script><SCRIPT type='text/javascript'>{script2}</SCRIPT ></body></html>"
+    )
+    write_text(served.results / "P6" / "report.html", html)
+    write_reports(served.results, "P6", forms=("json",))
+    r = served.get(REPORT.format("P6"), served.tokens["alice"])
+    assert r.status == 200 and r.body == html.encode()
+    csp = r.headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    want = {
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
+        for s in (script1, script2)
+    }
+    assert set(directives["script-src"].split()) == want
+    assert directives["default-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in directives["script-src"]
+    as_json = served.get(REPORT.format("P6") + "?format=json", served.tokens["alice"])
+    assert "script-src" not in as_json.headers["content-security-policy"]
 
 
 @pytest.mark.parametrize(

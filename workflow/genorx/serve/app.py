@@ -18,6 +18,7 @@ from genorx import __version__
 from genorx.serve.access import AccessStore
 from genorx.serve.audit import AuditLog
 from genorx.serve.auth import NOT_FOUND_DETAIL, ApiError, Authenticator, not_found
+from genorx.serve.csp import html_csp
 from genorx.serve.forms import FORMS, negotiate
 from genorx.serve.guard import CONTEXT_KEY, AuditContext, GuardMiddleware, error_body
 from genorx.serve.ids import valid_sample_id
@@ -155,11 +156,13 @@ def create_app(settings: ServeSettings) -> GuardMiddleware:
             "content-disposition": f'{form.disposition}; filename="{sample_id}.{form.filename}"',
             "vary": "Accept",
         }
-        if opened.size <= INLINE_LIMIT:
+        if form.name == "html" or opened.size <= INLINE_LIMIT:  # HTML whole: its CSP hashes its scripts
             try:
                 body = opened.read_all()
             finally:
                 opened.close()
+            if form.name == "html":
+                headers["content-security-policy"] = html_csp(body)
             return Response(body, headers=headers)
         headers["content-length"] = str(opened.size)
         return StreamingResponse(opened.iter_chunks(), headers=headers)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from genorx.serve.audit import AuditLog, utc_now
+from genorx.serve.csp import BASE_CSP
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -28,12 +29,8 @@ MAX_URL_BYTES = 2048
 MAX_HEADER_BYTES = 8192
 MAX_HEADERS = 64
 
-CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
+CSP_HEADER = (b"content-security-policy", BASE_CSP.encode())
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
-    (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),
@@ -151,6 +148,8 @@ class GuardMiddleware:
                         await _send_error(send, 503, "audit log unavailable", ctx, https)
                         return
                 headers = list(message.get("headers", []))
+                if not any(name == CSP_HEADER[0] for name, _ in headers):  # the HTML report sets its own
+                    headers.append(CSP_HEADER)
                 headers += SECURITY_HEADERS
                 headers.append((b"x-request-id", ctx.request_id.encode()))
                 if https:
@@ -185,7 +184,7 @@ async def _respond(send: Send, status: int, detail: str, extra: list[tuple[bytes
 async def _send_error(send: Send, status: int, detail: str, ctx: AuditContext, https: bool) -> None:
     body = error_body(status, detail)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    headers += [*SECURITY_HEADERS, (b"x-request-id", ctx.request_id.encode())]
+    headers += [CSP_HEADER, *SECURITY_HEADERS, (b"x-request-id", ctx.request_id.encode())]
     if https:
         headers.append(HSTS)
     await send({"type": "http.response.start", "status": status, "headers": headers})
