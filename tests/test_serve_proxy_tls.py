@@ -110,6 +110,25 @@ def test_broken_access_file_fails_closed_until_fixed(limited: Server) -> None:
     assert "access file" in limited.logs() or "not valid" in limited.logs()
 
 
+def test_unwritable_audit_log_means_no_report_is_served(tmp_path: Path) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full (Linux)")
+    results = tmp_path / "results"
+    write_reports(results, "P1")
+    token = issue(tmp_path / "access.yaml", "hana", samples=("P1",))
+    server = Server(
+        results, tmp_path / "access.yaml", Path("/dev/full"), tmp_path
+    ).start()  # every write: ENOSPC
+    try:
+        r = server.get(REPORT.format("P1"), token)
+        assert r.status == 503 and b"REPORT-CONTENT" not in r.body
+        assert r.json()["error"] == "audit log unavailable"
+        assert "audit log write failed" in server.logs()
+        assert server.get("/healthz").status == 200  # health checks are not audited
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="module")
 def tls_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     if shutil.which("openssl") is None:
