@@ -71,6 +71,13 @@ def test_expected_calls_default_mode(shared: Path) -> None:
     assert _agreement(shared, plain) == []
 
 
+def test_expected_calls_research_mode(shared: Path) -> None:
+    """Combination and partial alleles (PharmCAT research mode): every case agrees, order included."""
+    research = [r for r in _cases(shared) if _is_research(r)]
+    assert len(research) == 9
+    assert _agreement(shared, research) == []
+
+
 def test_nat2_sheet(shared: Path) -> None:
     defn = load_pharmcat_definitions(shared / "kb" / "pharmcat", ["NAT2"])["NAT2"]
     pos = {locus.rsid: locus.position for locus in defn.loci}

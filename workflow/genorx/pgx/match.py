@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from genorx.pgx.calls import Diplotype, GeneCall, GenotypeUsed, MissingPosition
 from genorx.pgx.definitions import GeneDefinition
@@ -146,8 +146,6 @@ def call_gene(
     ``top_candidate_only``, ``find_combinations``, ``use_exemptions``, ``lowest_function``)."""
     opts = options or MatchOptions(**kwargs)
     if not opts.use_exemptions:
-        from dataclasses import replace
-
         from genorx.pgx.definitions import Exemptions
 
         defn = replace(defn, exemptions=Exemptions())
@@ -184,7 +182,10 @@ def call_gene(
     if not ranked and opts.find_combinations:
         from genorx.pgx.combinations import combination_diplotypes
 
-        ranked = combination_diplotypes(defn, data)
+        combos = combination_diplotypes(defn, data)
+        if combos:  # research mode returns every combination call, whatever the score
+            call.warnings.append(f"{defn.gene}: research mode combination/partial call")
+            return finish(defn, call, combos, replace(opts, top_candidate_only=False))
     return finish(defn, call, ranked, opts)
 
 

@@ -1,0 +1,223 @@
+"""Research mode: combination and partial alleles, as PharmCAT's CombinationMatcher calls them.
+
+Used only when ordinary matching finds no diplotype and ``find_combinations`` is on. The
+definitions are used *without* filling blanks with the reference. For every sequence the
+genotypes allow (2^blocks, each heterozygous block in either orientation):
+
+1. *Covered* alleles: non-reference named alleles whose every defined (core) position the
+   sequence carries (IUPAC codes accepted).
+2. None covered: the reference allele; one: that allele; several: the *viable
+   combinations* - alleles taken by decreasing number of core positions (then name) and
+   added to every combination they do not overlap; an allele overlapping a bigger one
+   already placed (a "shell" containing it) is dropped, one overlapping only same-sized
+   ones (a missing position made them look alike) starts a combination of its own.
+3. *Partials*: variant positions of the sequence that no component covers, named as
+   ``g.`` HGVS (``g.233760973C>T``); they also cover undocumented alleles.
+4. Name: non-reference components, then partials, joined by `` + ``; bracketed when more
+   than one item (``[*6 + *28]``, ``[*9 + g.41012316T>G]``, ``g.41012316T>G``).
+5. Score: positions the components define minus the number of partials.
+
+Diplotypes pair the matches of complementary sequences (all pairs when homozygous), are
+ordered by score (high first), then by first and second haplotype (PharmCAT's name order,
+then the sequence as a tie-break), and are all returned (PharmCAT does not restrict
+combination calls to the top score).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cmp_to_key
+
+import numpy as np
+
+from genorx.pgx.alleles import hgvs_for
+from genorx.pgx.definitions import GeneDefinition, Locus
+from genorx.pgx.diplotype import RankedDiplotype, build_strands
+from genorx.pgx.match import UsableData, prepared_for
+from genorx.pgx.names import COMBINATION_JOINER, compare_names
+
+MAX_BLOCKS = 16  # 2^16 sequences; beyond that research mode gives up (no call)
+
+
+@dataclass(frozen=True, slots=True)
+class StrandMatch:
+    """One sequence explained by a named allele, a combination and/or partials."""
+
+    name: str
+    kind: str  # "hap" (a single named allele, no partials) or "combo"
+    score: int
+    sequence: str  # PharmCAT-style "pos:allele;" key (tie-break of equal names)
+    components: tuple[str, ...]
+    partials: tuple[str, ...]
+
+
+def _combo_sort(prep_names: tuple[str, ...], ref_flags: tuple[bool, ...]):  # noqa: ANN202
+    """NamedAllele order: reference first, then PharmCAT's haplotype-name order."""
+
+    def cmp(a: int, b: int) -> int:
+        if ref_flags[a] != ref_flags[b]:
+            return -1 if ref_flags[a] else 1
+        return compare_names(prep_names[a], prep_names[b])
+
+    return cmp_to_key(cmp)
+
+
+def viable_combinations(
+    covered: list[int], cores: list[frozenset[int]], names: tuple[str, ...]
+) -> list[list[int]]:
+    """Non-overlapping groups of covered alleles (PharmCAT's computeViableCombinations)."""
+    order = sorted(covered, key=lambda h: (-len(cores[h]), names[h]))
+    combos: list[list[int]] = []
+    for h in order:
+        added = False
+        bigger_overlap = 0
+        for combo in combos:
+            overlaps = False
+            for other in combo:
+                if cores[other] & cores[h]:
+                    overlaps = True
+                    if len(cores[other]) != len(cores[h]):
+                        bigger_overlap += 1
+                        break
+            if not overlaps:
+                combo.append(h)
+                added = True
+        if not added and bigger_overlap == 0:
+            combos.append([h])
+    return combos
+
+
+def _sequences(data: UsableData) -> tuple[list[list[str]], int]:
+    """Every sequence the genotypes allow (index bits = block orientations) + all-ones mask."""
+    strands = build_strands(data.alleles, data.phased, data.phase_sets)
+    if strands.haploid or not strands.blocks:
+        return [list(strands.strand1)], 0
+    n_blocks = len(strands.blocks)
+    seqs = []
+    for mask in range(1 << n_blocks):
+        seq = list(strands.strand1)
+        for b, block in enumerate(strands.blocks):
+            if mask >> b & 1:
+                for p in block:
+                    seq[p] = strands.strand2[p]
+        seqs.append(seq)
+    return seqs, (1 << n_blocks) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    names: tuple[str, ...]
+    reference: tuple[bool, ...]
+    cores: list[frozenset[int]]  # per haplotype: positions it defines
+    ref_idx: int
+    loci: list[Locus]  # per usable position
+    order: list[int]  # usable positions by genomic position
+
+
+def _strand_matches(ctx: _Context, seq: list[str], covered: list[int]) -> list[StrandMatch]:
+    """What explains one sequence: a named allele, the reference, or combinations/partials."""
+    seq_key = "".join(f"{ctx.loci[p].position}:{seq[p]};" for p in ctx.order)
+    variant = [p for p in ctx.order if seq[p] != ctx.loci[p].ref]
+    groups = (
+        viable_combinations(covered, ctx.cores, ctx.names) if len(covered) > 1 else [covered or [ctx.ref_idx]]
+    )
+    key = _combo_sort(ctx.names, ctx.reference)
+    out = []
+    for group in groups:
+        comps = sorted(group, key=key)
+        explained = frozenset().union(*(ctx.cores[h] for h in comps if h != ctx.ref_idx))
+        partials = tuple(hgvs_for(ctx.loci[p], seq[p]) for p in variant if p not in explained)
+        if len(covered) <= 1 and not partials:
+            h = comps[0]
+            out.append(StrandMatch(ctx.names[h], "hap", len(ctx.cores[h]), seq_key, (ctx.names[h],), ()))
+            continue
+        items = [ctx.names[h] for h in comps if h != ctx.ref_idx] + list(partials)
+        name = f"[{COMBINATION_JOINER.join(items)}]" if len(items) > 1 else items[0]
+        defined = len(frozenset().union(*(ctx.cores[h] for h in comps)))
+        components = tuple(ctx.names[h] for h in comps)
+        out.append(StrandMatch(name, "combo", defined - len(partials), seq_key, components, partials))
+    return out
+
+
+def combination_diplotypes(defn: GeneDefinition, data: UsableData) -> list[RankedDiplotype]:
+    """Every combination/partial diplotype consistent with the genotypes, PharmCAT-ordered."""
+    strands = build_strands(data.alleles, data.phased, data.phase_sets)
+    if len(strands.blocks) > MAX_BLOCKS:
+        return []
+    # PharmCAT leaves UGT1A1's predefined combinations (*80+*28 ...) out of research mode
+    skip = frozenset(a.name for a in defn.named_alleles if defn.gene == "UGT1A1" and "+" in a.name)
+    prep = prepared_for(defn, data.positions, assume_reference=False, skip=skip)
+    ref_idx = next((h for h, r in enumerate(prep.reference) if r), None)
+    if ref_idx is None:
+        return []
+    loci = [defn.loci[j] for j in data.positions]
+    ctx = _Context(
+        names=prep.names,
+        reference=prep.reference,
+        cores=[frozenset(p for p, a in enumerate(row) if a is not None) for row in prep.raw],
+        ref_idx=ref_idx,
+        loci=loci,
+        order=sorted(range(len(loci)), key=lambda p: loci[p].position),
+    )
+    nonref = ~np.asarray(prep.reference, dtype=bool)
+    seqs, full = _sequences(data)
+    per_seq = []
+    for seq in seqs:
+        covered = [int(h) for h in np.flatnonzero(prep.match_matrix(seq).all(axis=1) & nonref)]
+        per_seq.append(_strand_matches(ctx, seq, covered))
+
+    pairs: list[tuple[StrandMatch, StrandMatch | None]] = []
+    if full == 0:
+        only = per_seq[0]
+        if strands.haploid:
+            pairs = [(m, None) for m in only]
+        elif len(only) == 1:
+            pairs = [(only[0], only[0])]
+        else:
+            pairs = [(only[x], only[y]) for x in range(len(only)) for y in range(x, len(only))]
+    else:
+        for mask in range(full + 1):
+            comp = mask ^ full
+            if comp > mask:
+                pairs.extend((m1, m2) for m1 in per_seq[mask] for m2 in per_seq[comp])
+    return _rank(pairs)
+
+
+def compare_matches(a: StrandMatch, b: StrandMatch) -> int:
+    """PharmCAT's BaseMatch order: haplotype-name order, then score (plain alleles), then sequence."""
+    rez = compare_names(a.name, b.name) if a.name != b.name else 0
+    if rez:
+        return rez
+    if a.kind == b.kind == "hap" and a.score != b.score:
+        return -1 if a.score < b.score else 1
+    return (a.sequence > b.sequence) - (a.sequence < b.sequence)
+
+
+def _rank(pairs: list[tuple[StrandMatch, StrandMatch | None]]) -> list[RankedDiplotype]:
+    dips = []
+    for m1, m2 in pairs:
+        haps = [m1] if m2 is None else sorted([m1, m2], key=cmp_to_key(compare_matches))
+        score = sum(h.score for h in haps)
+        dips.append((score, haps))
+
+    def cmp(x: tuple[int, list[StrandMatch]], y: tuple[int, list[StrandMatch]]) -> int:
+        if x[0] != y[0]:
+            return -1 if x[0] > y[0] else 1
+        for a, b in zip(x[1], y[1], strict=False):
+            rez = compare_matches(a, b)
+            if rez:
+                return rez
+        return len(x[1]) - len(y[1])
+
+    out: list[RankedDiplotype] = []
+    seen: set[str] = set()
+    for score, haps in sorted(dips, key=cmp_to_key(cmp)):
+        name = "/".join(h.name for h in haps)
+        if name in seen:
+            continue
+        seen.add(name)
+        out.append(RankedDiplotype(name, tuple(h.name for h in haps), tuple(False for _ in haps), score))
+    return out
+
+
+__all__ = ["StrandMatch", "combination_diplotypes", "compare_matches", "viable_combinations"]
