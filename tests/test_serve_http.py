@@ -370,9 +370,15 @@ def test_every_access_is_audited_and_no_log_holds_a_token_or_content(served: Ser
     assert "REPORT-CONTENT" not in text
 
 
-def test_audit_log_is_append_only_and_private(served: Server) -> None:
+def test_audit_log_is_append_only_private_and_follows_rotation(served: Server) -> None:
     assert served.audit.stat().st_mode & 0o077 == 0
     before = served.audit.read_bytes()
     served.get(REPORT.format("P1"), served.tokens["alice"])
     after = served.audit.read_bytes()
     assert after.startswith(before) and after.count(b"\n") == before.count(b"\n") + 1
+    rotated = served.audit.with_suffix(".1")
+    served.audit.rename(rotated)  # what logrotate does
+    r = served.get(REPORT.format("P1"), served.tokens["alice"])
+    assert rotated.read_bytes() == after
+    assert [line["request_id"] for line in served.audit_lines()] == [r.headers["x-request-id"]]
+    assert served.audit.stat().st_mode & 0o077 == 0

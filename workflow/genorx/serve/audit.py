@@ -8,6 +8,7 @@ Writes are group-committed: requests hand their line to one writer thread, which
 batch with a single ``write`` under a process lock and an ``flock`` (so two servers sharing a
 file cannot interleave), ``fsync``s it, and only then releases the waiting requests. A failed
 write fails those requests (the server answers 503 rather than serve an unrecorded access).
+A rotated log (renamed or removed) is noticed on the next write and a new file is started.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class AuditLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self._fd = self._open()
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[tuple[bytes, asyncio.Future[None]] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -70,6 +71,7 @@ class AuditLog:
         """Write and fsync ``lines`` as one locked append (used by the writer thread)."""
         data = b"".join(lines)
         with self._lock:
+            self._reopen_if_rotated()
             fcntl.flock(self._fd, fcntl.LOCK_EX)
             try:
                 view = memoryview(data)
@@ -79,6 +81,21 @@ class AuditLog:
                 os.fsync(self._fd)
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _open(self) -> int:
+        return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    def _reopen_if_rotated(self) -> None:
+        """Follow a log rotation (the file moved away or removed): append to a new file at ``path``."""
+        try:
+            current = os.stat(self.path)
+        except FileNotFoundError:
+            current = None
+        mine = os.fstat(self._fd)
+        if current is None or (current.st_dev, current.st_ino) != (mine.st_dev, mine.st_ino):
+            fd = self._open()
+            os.close(self._fd)
+            self._fd = fd
 
     def _run(self) -> None:
         stop = False
