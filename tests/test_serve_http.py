@@ -200,6 +200,10 @@ def test_html_csp_allows_exactly_the_reports_own_inline_scripts(served: Server) 
     assert "unsafe-inline" not in directives["script-src"]
     as_json = served.get(REPORT.format("P6") + "?format=json", served.tokens["alice"])
     assert "script-src" not in as_json.headers["content-security-policy"]
+    big = html.replace("<p>report</p>", "<p>" + "large report " * 40_000 + "</p>")  # > 256 KiB
+    write_text(served.results / "P6" / "report.html", big)
+    r = served.get(REPORT.format("P6"), served.tokens["alice"])
+    assert r.status == 200 and r.body == big.encode() and r.headers["content-security-policy"] == csp
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,8 @@ def limited(tmp_path_factory: pytest.TempPathFactory):
     write_reports(results, "P1")
     access = work / "access.yaml"
     tokens = {name: issue(access, name, samples=("P1",)) for name in ("carol", "dave", "erin")}
-    extra = ["--rate", "2", "--burst", "3", "--auth-failures-per-minute", "5"]
+    write_text(results / "P1" / "report.fhir.json", "{}" + " " * 600_000)  # over --max-report-mb
+    extra = ["--rate", "2", "--burst", "3", "--auth-failures-per-minute", "5", "--max-report-mb", "0.5"]
     extra += ["--forwarded-allow-ips", "127.0.0.1", "--timeout-request-head", "1"]
     server = Server(results, access, work / "audit.jsonl", work, extra).start()
     server.tokens = tokens  # type: ignore[attr-defined]
@@ -78,6 +79,14 @@ def test_forwarded_headers_are_ignored_from_untrusted_peers(tmp_path: Path) -> N
         assert server.audit_for(r)["client"] == "127.0.0.1"
     finally:
         server.stop()
+
+
+def test_report_over_the_size_cap_is_refused(limited: Server) -> None:
+    r = limited.get(
+        REPORT.format("P1") + "?format=fhir", limited.tokens["dave"], X_Forwarded_For="192.0.2.77"
+    )
+    assert r.status == 500 and r.json()["error"] == "report exceeds the server's size limit"
+    assert limited.audit_for(r)["outcome"] == "too_large"
 
 
 def test_slow_request_heads_are_cut_off_but_keep_alive_works(limited: Server) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from genorx import __version__
@@ -158,7 +159,8 @@ def create_app(settings: ServeSettings) -> GuardMiddleware:
         }
         if form.name == "html" or opened.size <= INLINE_LIMIT:  # HTML whole: its CSP hashes its scripts
             try:
-                body = opened.read_all()
+                small = opened.size <= INLINE_LIMIT
+                body = opened.read_all() if small else await run_in_threadpool(opened.read_all)
             finally:
                 opened.close()
             if form.name == "html":
