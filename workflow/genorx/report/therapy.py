@@ -20,6 +20,7 @@ COLUMNS: tuple[str, ...] = (
     "genes",
     "phenotypes",
     "classification",
+    "population",
     "action",
     "source",
     "recommendation",
@@ -59,6 +60,7 @@ class TherapyRow:
     prs_percentile: float | None = None
     prs_reference_population: str = ""
     demonstration: bool = False
+    population: str = ""
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def cells(self) -> dict[str, str]:
@@ -69,6 +71,7 @@ class TherapyRow:
             "genes": ",".join(self.genes),
             "phenotypes": "; ".join(f"{g}: {p}" for g, p in self.phenotypes),
             "classification": self.classification,
+            "population": self.population,
             "action": self.action,
             "source": self.source,
             "recommendation": self.recommendation,
@@ -98,20 +101,30 @@ def evidence(rec: Recommendation, pgx: PgxSample) -> tuple[str, tuple[str, ...]]
     reported as complete.
     """
     notes = list(rec.evidence_notes)
+    found = False  # a gap found in the gene calls (the PGx stage's own notes may be informational)
     for gene in rec.genes:
         call = pgx.gene(gene)
         if call is None:
             notes.append(f"{gene}: no genotype call in pgx.json")
+            found = True
             continue
+        said = [n for n in notes if n.startswith(f"{gene}: ")]  # the PGx stage may have named it already
         if call.call_status == "no_call":
-            notes.append(f"{gene}: not called" + (f" ({call.no_call_reason})" if call.no_call_reason else ""))
+            if not any(n.startswith(f"{gene}: not called") for n in said):
+                notes.append(
+                    f"{gene}: not called" + (f" ({call.no_call_reason})" if call.no_call_reason else "")
+                )
+            found = True
         elif call.call_status == "ambiguous":
-            notes.append(f"{gene}: ambiguous call {call.diplotype_text}")
+            if not any(n.startswith(f"{gene}: ambiguous") for n in said):
+                notes.append(f"{gene}: ambiguous call {call.diplotype_text}")
+            found = True
+        found = found or bool(call.missing)
         unnamed = [m for m in call.missing if not any(f"{m.chrom}:{m.pos}" in n for n in notes)]
         if unnamed:
             notes.append(f"{gene}: missing " + ", ".join(m.label for m in unnamed))
     notes = [one_line(n) for n in _unique(notes)]
-    status = "incomplete" if rec.evidence_status == "incomplete" or notes else "complete"
+    status = "incomplete" if rec.evidence_status == "incomplete" or found else "complete"
     return status, tuple(notes)
 
 
@@ -175,7 +188,8 @@ def pgx_rows(pgx: PgxSample, actions: ActionRules) -> list[TherapyRow]:
                 evidence_status=status,
                 evidence_notes=notes,
                 row_type="pgx",
-                extra={"guideline_id": rec.guideline_id, "population": rec.population, "text": text},
+                population=one_line(rec.population or ""),
+                extra={"guideline_id": rec.guideline_id, "text": text},
             )
         )
     for na in pgx.no_recommendation:
