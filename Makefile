@@ -39,3 +39,12 @@ lint: setup
 
 clean:
 	rm -rf results logs .snakemake resources/demo
+
+# Container image with the package, the workflow and its tools (podman, else docker); see docs/scale-out.md.
+IMAGE ?= genorx:latest
+IMAGE_BUILD_ARGS ?=
+.PHONY: image
+image:
+	@engine="$$(command -v podman || command -v docker)" || { echo "make image: needs podman or docker" >&2; exit 2; }; \
+	echo "$$engine build $(IMAGE_BUILD_ARGS) -t $(IMAGE) -f Containerfile ."; \
+	"$$engine" build $(IMAGE_BUILD_ARGS) -t $(IMAGE) -f Containerfile .
