@@ -30,12 +30,22 @@ def report_has_prs():
     return bool(config.get("prs", {}).get("scoring_files"))
 
 
+def report_qc_files(sample):
+    """samtools stats/flagstat of the sample ([] for a sample that starts from a VCF)."""
+    qc = globals().get("alignment_qc")
+    if qc is not None:
+        return qc(sample)
+    return [
+        f"results/{sample}/qc/{sample}.stats.txt",
+        f"results/{sample}/qc/{sample}.flagstat.txt",
+    ]
+
+
 def report_inputs(wildcards):
     s = wildcards.sample
     inputs = {
         "pgx": f"results/{s}/pgx.json",
-        "stats": f"results/{s}/qc/{s}.stats.txt",
-        "flagstat": f"results/{s}/qc/{s}.flagstat.txt",
+        "qc": report_qc_files(s),
         "targets": f"results/{s}/{s}.targets.tsv.gz",
         "rules": resolve(
             report_config("combined_rules", "resources/rules/combined_rules.json")
@@ -46,8 +56,14 @@ def report_inputs(wildcards):
     return inputs
 
 
-def report_prs_option(wildcards, input):
-    return f"--prs {input.prs}" if report_has_prs() else ""
+def report_options(wildcards, input):
+    """--prs and --qc when the sample has them."""
+    options = []
+    if report_has_prs():
+        options.append(f"--prs {input.prs}")
+    if input.qc:
+        options.append(f"--qc results/{wildcards.sample}/qc")
+    return " ".join(options)
 
 
 rule report_sample:
@@ -84,7 +100,7 @@ rule report_sample:
         mem_mb=1000,
         runtime=10,
     params:
-        prs=report_prs_option,
+        options=report_options,
         build=config["reference"].get("build", "GRCh38"),
         aligner=config.get("aligner", "minimap2"),
         caller=config.get("caller", "bcftools"),
@@ -94,7 +110,7 @@ rule report_sample:
         min_mapped=report_qc("min_mapped_fraction", 0.95),
         max_dup=report_qc("max_duplicate_fraction", 0.3),
     shell:
-        "genorx report sample --pgx {input.pgx} {params.prs} --qc results/{wildcards.sample}/qc"
+        "genorx report sample --pgx {input.pgx} {params.options}"
         " --targets {input.targets} --rules {input.rules} --sample {wildcards.sample}"
         " --out-dir results/{wildcards.sample} --reference-build {params.build}"
         " --aligner {params.aligner} --caller {params.caller} --max-density-points {params.points}"
