@@ -135,3 +135,22 @@ def test_ids_are_deterministic_and_content_derived(tmp_path, bundle):
     ids_a = {e["fullUrl"] for e in bundle["json"]["entry"]}
     ids_b = {e["fullUrl"] for e in json.loads((other / "report.fhir.json").read_text())["entry"]}
     assert ids_a != ids_b and len(ids_a & ids_b) > 10  # changed resources get new ids, others keep theirs
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Increase starting dose 1.5 to 2 times recommended starting dose.", "LA26423-6"),
+        ("Reduce starting dose by 50% followed by titration of dose.", "LA26422-8"),
+        ("Prescribe ≤20mg as a starting dose.", "LA26422-8"),
+    ],
+)
+def test_task_code_follows_dose_direction(text, code):
+    from genorx.report.actions import load_action_rules
+
+    task = load_action_rules().task_code("adjust", text)
+    assert task["code"] == code and task["system"] == LOINC
+    assert load_action_rules().task_code("adjust", "See the guideline.") == {
+        "text": "Adjust dose as the guideline recommends"
+    }
+    assert load_action_rules().task_code("standard", text) is None
