@@ -49,6 +49,10 @@ class StrandMatch:
     sequence: str  # PharmCAT-style "pos:allele;" key (tie-break of equal names)
     components: tuple[str, ...]
     partials: tuple[str, ...]
+    alleles: tuple[str, ...] = ()  # the sequence, one allele per usable position
+
+
+Pair = tuple[StrandMatch, StrandMatch | None]
 
 
 def _combo_sort(prep_names: tuple[str, ...], ref_flags: tuple[bool, ...]):  # noqa: ANN202
@@ -114,7 +118,9 @@ class _Context:
     order: list[int]  # usable positions by genomic position
 
 
-def _strand_matches(ctx: _Context, seq: list[str], covered: list[int]) -> list[StrandMatch]:
+def _strand_matches(
+    ctx: _Context, seq: list[str], covered: list[int], find_partials: bool = True
+) -> list[StrandMatch]:
     """What explains one sequence: a named allele, the reference, or combinations/partials."""
     seq_key = "".join(f"{ctx.loci[p].position}:{seq[p]};" for p in ctx.order)
     variant = [p for p in ctx.order if seq[p] != ctx.loci[p].ref]
@@ -126,26 +132,39 @@ def _strand_matches(ctx: _Context, seq: list[str], covered: list[int]) -> list[S
     for group in groups:
         comps = sorted(group, key=key)
         explained = frozenset().union(*(ctx.cores[h] for h in comps if h != ctx.ref_idx))
-        partials = tuple(hgvs_for(ctx.loci[p], seq[p]) for p in variant if p not in explained)
+        partials = tuple(
+            hgvs_for(ctx.loci[p], seq[p]) for p in variant if find_partials and p not in explained
+        )
         if len(covered) <= 1 and not partials:
             h = comps[0]
-            out.append(StrandMatch(ctx.names[h], "hap", len(ctx.cores[h]), seq_key, (ctx.names[h],), ()))
+            hap = StrandMatch(
+                ctx.names[h], "hap", len(ctx.cores[h]), seq_key, (ctx.names[h],), (), tuple(seq)
+            )
+            out.append(hap)
             continue
         items = [ctx.names[h] for h in comps if h != ctx.ref_idx] + list(partials)
         name = f"[{COMBINATION_JOINER.join(items)}]" if len(items) > 1 else items[0]
         defined = len(frozenset().union(*(ctx.cores[h] for h in comps)))
         components = tuple(ctx.names[h] for h in comps)
-        out.append(StrandMatch(name, "combo", defined - len(partials), seq_key, components, partials))
+        score = defined - len(partials)
+        out.append(StrandMatch(name, "combo", score, seq_key, components, partials, tuple(seq)))
     return out
 
 
 def combination_diplotypes(defn: GeneDefinition, data: UsableData) -> list[RankedDiplotype]:
     """Every combination/partial diplotype consistent with the genotypes, PharmCAT-ordered."""
+    return rank_pairs(combination_pairs(defn, data))
+
+
+def combination_pairs(
+    defn: GeneDefinition, data: UsableData, find_partials: bool = True, skip: frozenset[str] = frozenset()
+) -> list[Pair]:
+    """Strand-level matches of every pair of complementary sequences (all pairs when homozygous)."""
     strands = build_strands(data.alleles, data.phased, data.phase_sets)
     if len(strands.blocks) > MAX_BLOCKS:
         return []
     # PharmCAT leaves UGT1A1's predefined combinations (*80+*28 ...) out of research mode
-    skip = frozenset(a.name for a in defn.named_alleles if defn.gene == "UGT1A1" and "+" in a.name)
+    skip = skip | frozenset(a.name for a in defn.named_alleles if defn.gene == "UGT1A1" and "+" in a.name)
     prep = prepared_for(defn, data.positions, assume_reference=False, skip=skip)
     ref_idx = next((h for h, r in enumerate(prep.reference) if r), None)
     if ref_idx is None:
@@ -164,9 +183,9 @@ def combination_diplotypes(defn: GeneDefinition, data: UsableData) -> list[Ranke
     per_seq = []
     for seq in seqs:
         covered = [int(h) for h in np.flatnonzero(prep.match_matrix(seq).all(axis=1) & nonref)]
-        per_seq.append(_strand_matches(ctx, seq, covered))
+        per_seq.append(_strand_matches(ctx, seq, covered, find_partials))
 
-    pairs: list[tuple[StrandMatch, StrandMatch | None]] = []
+    pairs: list[Pair] = []
     if full == 0:
         only = per_seq[0]
         if strands.haploid:
@@ -180,7 +199,7 @@ def combination_diplotypes(defn: GeneDefinition, data: UsableData) -> list[Ranke
             comp = mask ^ full
             if comp > mask:
                 pairs.extend((m1, m2) for m1 in per_seq[mask] for m2 in per_seq[comp])
-    return _rank(pairs)
+    return pairs
 
 
 def compare_matches(a: StrandMatch, b: StrandMatch) -> int:
@@ -193,7 +212,8 @@ def compare_matches(a: StrandMatch, b: StrandMatch) -> int:
     return (a.sequence > b.sequence) - (a.sequence < b.sequence)
 
 
-def _rank(pairs: list[tuple[StrandMatch, StrandMatch | None]]) -> list[RankedDiplotype]:
+def rank_pairs(pairs: list[Pair]) -> list[RankedDiplotype]:
+    """Diplotypes of strand pairs: score high to low, then PharmCAT's haplotype order; one per name."""
     dips = []
     for m1, m2 in pairs:
         haps = [m1] if m2 is None else sorted([m1, m2], key=cmp_to_key(compare_matches))
@@ -220,4 +240,11 @@ def _rank(pairs: list[tuple[StrandMatch, StrandMatch | None]]) -> list[RankedDip
     return out
 
 
-__all__ = ["StrandMatch", "combination_diplotypes", "compare_matches", "viable_combinations"]
+__all__ = [
+    "Pair",
+    "StrandMatch",
+    "combination_diplotypes",
+    "combination_pairs",
+    "rank_pairs",
+    "viable_combinations",
+]

@@ -9,7 +9,7 @@
    number of defined positions, ordered as PharmCAT orders them; top-scoring ones kept
    (``top_candidate_only``), NAT2-style unphased priorities applied.
 4. Nothing found and ``find_combinations``: combination and partial alleles (research).
-5. DPYD (unphased, several variants): lowest-function reporting, see ``lowest_function``.
+5. DPYD, RYR1: PharmCAT's lowest-function rules (and DPYD's HapB3), see ``lowest_function``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from genorx.pgx.prepare import PreparedHaplotypes, excluded_positions, prepare
 __all__ = ["Diplotype", "GeneCall", "MatchOptions", "call_gene"]
 
 TREAT_UNDOCUMENTED_AS_REFERENCE = frozenset({"CACNA1S", "DPYD", "G6PD", "NUDT15", "RYR1", "TPMT"})
-LOWEST_FUNCTION_GENES = frozenset({"DPYD"})
+LOWEST_FUNCTION_GENES = frozenset({"DPYD", "RYR1"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,9 +174,7 @@ def call_gene(
     if defn.gene in LOWEST_FUNCTION_GENES and opts.lowest_function:
         from genorx.pgx.lowest_function import call_lowest_function
 
-        handled = call_lowest_function(defn, data, call, opts)
-        if handled is not None:
-            return handled
+        return call_lowest_function(defn, data, call, opts)
 
     ranked = diplotypes_for(defn, data, assume_reference=True)
     if not ranked and opts.find_combinations:
