@@ -21,7 +21,6 @@ import numpy as np
 
 ADDITIVE, DOMINANT, RECESSIVE = 0, 1, 2
 EFFECT_CODES = {"additive": ADDITIVE, "dominant": DOMINANT, "recessive": RECESSIVE}
-_BLOCK = 512
 
 
 @nb.njit(cache=True, inline="always")
@@ -48,24 +47,60 @@ def _transform(d: float, ploidy: int, etype: int) -> float:
     return max(d - 1.0, 0.0)
 
 
+@nb.njit(cache=True)
+def _histograms(codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    out = np.zeros((rows.shape[0], 256), np.int64)
+    for i in range(rows.shape[0]):
+        row = codes[rows[i]]
+        h = out[i]
+        for j in range(row.shape[0]):
+            h[row[j]] += 1
+    return out
+
+
 @nb.njit(cache=True, parallel=True)
 def allele_freqs(codes: np.ndarray, cand: np.ndarray, allele: np.ndarray) -> np.ndarray:
     """Effect-allele frequency per entry over non-missing calls (NaN when none observed)."""
     m_n = cand.shape[0]
-    n = codes.shape[1]
     out = np.empty(m_n, np.float64)
-    for m in nb.prange(m_n):
-        row = codes[cand[m]]
-        a = allele[m]
-        dsum = 0.0
-        psum = 0
-        for j in range(n):
-            d, p, miss = _decode(row[j], a)
-            if not miss:
-                dsum += d
-                psum += p
-        out[m] = dsum / psum if psum > 0 else np.nan
+    groups = min(m_n, 16)
+    for g in nb.prange(groups):
+        lo = (m_n * g) // groups
+        hi = (m_n * (g + 1)) // groups
+        hist = _histograms(codes, cand[lo:hi])
+        for i in range(hi - lo):
+            dsum = 0.0
+            psum = 0
+            for c in range(256):
+                if hist[i, c]:
+                    d, p, miss = _decode(np.uint8(c), allele[lo + i])
+                    if not miss:
+                        dsum += d * hist[i, c]
+                        psum += p * hist[i, c]
+            out[lo + i] = dsum / psum if psum > 0 else np.nan
     return out
+
+
+@nb.njit(cache=True)
+def _tables(
+    allele: int, etype: int, f: float, mean_impute: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per GT code: value added x weight, ploidy added to the denominator, ploidy if observed."""
+    val = np.zeros(256, np.float64)
+    den = np.zeros(256, np.int64)
+    obs = np.zeros(256, np.int64)
+    for c in range(256):
+        d, p, miss = _decode(np.uint8(c), allele)
+        if miss:
+            if mean_impute:
+                if not np.isnan(f):
+                    val[c] = _transform(p * f, 2, etype) if p == 2 and etype != ADDITIVE else p * f
+                den[c] = p
+        else:
+            val[c] = _transform(d, p, etype)
+            den[c] = p
+            obs[c] = p
+    return val, den, obs
 
 
 @nb.njit(cache=True, parallel=True)
@@ -78,39 +113,34 @@ def score_kernel(
     weights: np.ndarray,
     member: np.ndarray,
     mean_impute: bool,
+    n_blocks: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(sums, denom, allele_ct), each ``[n_samples, n_scores]``."""
+    """(sums, denom, allele_ct), each ``[n_samples, n_scores]``; samples split in ``n_blocks``.
+
+    Per entry, a 256-entry table maps a GT code to its (transformed or imputed) dosage, so
+    the inner loop over samples is a table lookup and a multiply-add per score."""
     n = codes.shape[1]
     m_n, s_n = weights.shape
-    sums = np.zeros((n, s_n), np.float64)
-    denom = np.zeros((n, s_n), np.int64)
-    allele_ct = np.zeros((n, s_n), np.int64)
-    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    sums = np.zeros((s_n, n), np.float64)
+    denom = np.zeros((s_n, n), np.int64)
+    allele_ct = np.zeros((s_n, n), np.int64)
+    n_blocks = max(1, min(n_blocks, n))
     for b in nb.prange(n_blocks):
-        lo = b * _BLOCK
-        hi = min(n, lo + _BLOCK)
+        lo = (n * b) // n_blocks
+        hi = (n * (b + 1)) // n_blocks
         for m in range(m_n):
             row = codes[cand[m]]
-            a = allele[m]
-            t = etype[m]
-            f = freq[m]
-            w = weights[m]
-            mem = member[m]
-            for j in range(lo, hi):
-                d, p, miss = _decode(row[j], a)
-                if miss:
-                    if not mean_impute:
-                        continue
-                    x = 0.0 if np.isnan(f) else _transform(p * f, 2, t) if p == 2 and t != ADDITIVE else p * f
-                    for s in range(s_n):
-                        if mem[s]:
-                            sums[j, s] += x * w[s]
-                            denom[j, s] += p
+            val, den, obs = _tables(allele[m], etype[m], freq[m], mean_impute)
+            for s in range(s_n):
+                if not member[m, s]:
                     continue
-                x = _transform(d, p, t)
-                for s in range(s_n):
-                    if mem[s]:
-                        sums[j, s] += x * w[s]
-                        denom[j, s] += p
-                        allele_ct[j, s] += p
-    return sums, denom, allele_ct
+                w = weights[m, s]
+                srow = sums[s]
+                drow = denom[s]
+                arow = allele_ct[s]
+                for j in range(lo, hi):
+                    c = row[j]
+                    srow[j] += val[c] * w
+                    drow[j] += den[c]
+                    arow[j] += obs[c]
+    return sums.T.copy(), denom.T.copy(), allele_ct.T.copy()

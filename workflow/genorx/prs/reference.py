@@ -18,7 +18,7 @@ import polars as pl
 
 from genorx.errors import input_error
 from genorx.prs.cache import load_candidates
-from genorx.prs.kernel import allele_freqs, score_kernel
+from genorx.prs.kernel import allele_freqs
 from genorx.prs.score import ScoreRun, run_kernel
 from genorx.prs.vcfscan import read_header, site_keys
 from genorx.prs.weights import WeightMatrix
@@ -163,16 +163,7 @@ def score_reference(
     t_freq = run.entry_info["freq"].to_numpy()
     if impute_from_panel:
         t_freq = np.where(np.isnan(panel_freq), t_freq, panel_freq)
-    t_sums, _, _ = score_kernel(
-        np.asarray(run.candidates.codes),
-        tw.cand,
-        tw.allele,
-        tw.etype,
-        t_freq,
-        tw.weights,
-        member.astype(np.uint8),
-        run.mean_impute,
-    )
+    t_sums, _, _ = run_kernel(run.candidates, tw, t_freq, run.mean_impute)
     out: list[ScoreReference | None] = []
     passed = {m.score_idx for m in run.match.summary if m.passed}
     for s in range(len(run.scores)):

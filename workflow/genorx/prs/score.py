@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numba as nb
 import numpy as np
 import polars as pl
 
@@ -104,6 +108,7 @@ def run_kernel(
         wm.weights,
         wm.member.astype(np.uint8),
         mean_impute,
+        nb.get_num_threads(),
     )
 
 
@@ -126,8 +131,17 @@ def failure_message(match: MatchResult, options: MatchOptions) -> str:
     return f"no score reaches the minimum overlap {options.min_overlap:.0%}: " + "; ".join(parts)
 
 
+def _stage(name: str, t0: list[float]) -> None:
+    """With GENORX_PRS_TIMING set, print the seconds each stage took to stderr."""
+    if os.environ.get("GENORX_PRS_TIMING"):
+        now, cpu = time.perf_counter(), time.process_time()
+        print(f"genorx: timing: {name} wall {now - t0[0]:.3f}s cpu {cpu - t0[1]:.3f}s", file=sys.stderr)
+        t0[0], t0[1] = now, cpu
+
+
 def score_vcf(vcf: Path, scoring_files: list[Path], options: ScoreOptions) -> ScoreRun:
     """Score every sample of ``vcf`` with every score of ``scoring_files``."""
+    t0 = [time.perf_counter(), time.process_time()]
     vcf = Path(vcf)
     header = read_header(vcf)
     target_build = options.target_build or header.build
@@ -135,8 +149,11 @@ def score_vcf(vcf: Path, scoring_files: list[Path], options: ScoreOptions) -> Sc
     ref_table = freqmod.read_ref_freq(options.ref_freq) if options.ref_freq else None
     positions = score_positions(scores, options.chrom)
     keys = site_keys(positions["chrom"].to_list(), positions["pos"].to_numpy())
+    _stage("read scoring files", t0)
     cands, hit = load_candidates(vcf, keys, options.threads, options.cache_dir, header)
-    return score_candidates(vcf, cands, scores, options, ref_table, hit)
+    _stage("cache load" if hit else "scan VCF", t0)
+    run = score_candidates(vcf, cands, scores, options, ref_table, hit, t0)
+    return run
 
 
 def score_candidates(
@@ -146,7 +163,9 @@ def score_candidates(
     options: ScoreOptions,
     ref_table: pl.DataFrame | None = None,
     from_cache: bool = False,
+    t0: list[float] | None = None,
 ) -> ScoreRun:
+    t0 = t0 or [time.perf_counter(), time.process_time()]
     mopts = options.match
     if options.chrom is not None:  # a scatter part: the gather step checks the overlap
         mopts = MatchOptions(0.0, mopts.keep_ambiguous, mopts.keep_multiallelic)
@@ -156,6 +175,7 @@ def score_candidates(
             for s in scores
         ]
     match = match_scores(scores, cands.sites, mopts)
+    _stage("match", t0)
     if options.chrom is None and not any(m.passed for m in match.summary):
         raise GenorxError(
             f"{vcf}: {failure_message(match, mopts)}; fix: check the genome build and the "
@@ -164,7 +184,9 @@ def score_candidates(
     wm = build_weights(match.entries, len(scores))
     info = entry_table(wm, match, cands.sites)
     freq = imputation_freqs(cands, wm, info, ref_table)
+    _stage("weights + frequencies", t0)
     sums, denom, allele_ct = run_kernel(cands, wm, freq, options.mean_impute)
+    _stage("score kernel", t0)
     return ScoreRun(
         vcf=vcf,
         samples=cands.samples,

@@ -25,7 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from genorx.errors import GenorxError, input_error
-from genorx.prs.alleles import norm_build, norm_chrom
+from genorx.prs.alleles import norm_build
 
 EFFECT_TYPES = ("additive", "dominant", "recessive")
 _TRUE = {"true", "t", "1", "yes"}
@@ -269,7 +269,16 @@ def read_scoring_file(path: str | Path) -> list[ScoringFile]:
     chrom_col, pos_col, harmonised, build = _positions(path, df, meta)
     weight = _numeric(path, df, "effect_weight", pl.Float64, "effect weight")
     pos = _numeric(path, df, pos_col, pl.Int64, "position")
-    chrom = df[chrom_col].map_elements(norm_chrom, return_dtype=pl.String)
+    chrom = (
+        df.select(
+            pl.col(chrom_col)
+            .str.replace(r"^(?i)chr", "")
+            .str.to_uppercase()
+            .replace({"23": "X", "24": "Y", "25": "XY", "26": "MT", "M": "MT"})
+        )
+        .to_series()
+        .alias("chrom")
+    )
     layout = (
         "normalised" if "accession" in df.columns else ("pgs_catalog" if meta.get("pgs_id") else "custom")
     )

@@ -101,7 +101,7 @@ def _site_key(buf: np.ndarray, i: int, e: int) -> np.int64:
     return (np.int64(code) << 32) | pos
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True)
 def find_candidates(
     buf: np.ndarray, words: np.ndarray, n: int, keys: np.ndarray, final: bool, nseg: int
 ) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -125,7 +125,7 @@ def find_candidates(
     counts = np.zeros(nseg, np.int64)
     lines = np.zeros(nseg, np.int64)
     tails = np.full(nseg, -1, np.int64)
-    for g in nb.prange(nseg):
+    for g in range(nseg):
         i = bounds[g]
         stop = bounds[g + 1]
         k = base[g]
@@ -209,11 +209,108 @@ def _allele(buf: np.ndarray, j: int, e: int) -> tuple[int, int]:
     return (v if v <= MAX_ALLELE else MISSING), j
 
 
+def allele_lut() -> np.ndarray:
+    """Byte -> allele code: digits 0-9, ``.`` -> MISSING, anything else 0x100 (invalid)."""
+    lut = np.full(256, 0x100, np.int16)
+    lut[48:58] = np.arange(10)
+    lut[46] = MISSING
+    return lut
+
+
+@nb.njit(cache=True)
+def _fixed_width(buf: np.ndarray, j: int, n_samples: int, row: np.ndarray, lut: np.ndarray) -> bool:
+    """FORMAT is GT and every sample is ``d/d`` or ``d|d``: decode by stride 4; False if not so."""
+    bad = 0
+    for k in range(n_samples):
+        p = j + 4 * k
+        a0 = lut[buf[p]]
+        a1 = lut[buf[p + 2]]
+        sep = buf[p + 1]
+        bad |= a0 | a1 | ((sep != 47) & (sep != 124)) << 8
+        row[k] = (a0 << 4) | (a1 & 15)
+    return (bad & 0x100) == 0
+
+
+@nb.njit(cache=True)
+def _decode_one(
+    buf: np.ndarray,
+    s: int,
+    e: int,
+    n_samples: int,
+    row: np.ndarray,
+    text: np.ndarray,
+    o: int,
+    lut: np.ndarray,
+) -> int:
+    """Decode one record into ``row``; copy its CHROM..ALT to ``text[o:]``. Returns a status."""
+    a, _ = _field(buf, s, e, 0)
+    _, b = _field(buf, s, e, 4)
+    for j in range(a, b):
+        text[o] = buf[j]
+        o += 1
+    text[o] = NL
+    fa, fb = _field(buf, s, e, 8)
+    gt = _format_index(buf, fa, fb, 71, 84) if fb > fa else -1
+    if gt < 0:
+        row[:] = 255
+        return 1
+    j = fb + 1
+    if fb - fa == 2 and e - j == 4 * n_samples - 1 and _fixed_width(buf, j, n_samples, row, lut):
+        return 0
+    for k in range(n_samples):
+        if j >= e:
+            row[k:] = 255
+            return 2
+        # fast path: a fixed-width 'd/d' or 'd|d' GT ending the field
+        if gt == 0 and j + 3 <= e and (buf[j + 1] == 47 or buf[j + 1] == 124):
+            c0 = buf[j]
+            c2 = buf[j + 2]
+            t = buf[j + 3] if j + 3 < e else TAB
+            if (t == TAB or t == COLON) and (48 <= c0 <= 57 or c0 == 46) and (48 <= c2 <= 57 or c2 == 46):
+                a0 = MISSING if c0 == 46 else c0 - 48
+                a1 = MISSING if c2 == 46 else c2 - 48
+                row[k] = (a0 << 4) | a1
+                j += 3
+                if t == COLON:
+                    while j < e and buf[j] != TAB:
+                        j += 1
+                j += 1
+                continue
+        f = 0
+        while f < gt and j < e and buf[j] != TAB:
+            if buf[j] == COLON:
+                f += 1
+            j += 1
+        a0 = MISSING
+        a1 = MISSING
+        if f == gt:
+            a0, j = _allele(buf, j, e)
+            if j < e and (buf[j] == 47 or buf[j] == 124):
+                a1, j = _allele(buf, j + 1, e)
+                if j < e and (buf[j] == 47 or buf[j] == 124):
+                    a0 = MISSING  # polyploid: not scored
+                    a1 = MISSING
+            else:
+                a1 = HAPLOID
+        row[k] = (a0 << 4) | a1
+        while j < e and buf[j] != TAB:
+            j += 1
+        j += 1
+    return 0
+
+
 @nb.njit(cache=True, parallel=True)
 def decode_records(
-    buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, n_samples: int, codes: np.ndarray, text: np.ndarray
+    buf: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    n_samples: int,
+    codes: np.ndarray,
+    text: np.ndarray,
+    threads: int,
+    lut: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """GT codes of each candidate into ``codes[r]``; ``CHROM POS REF ALT`` (tab, newline) into ``text``.
+    """GT codes of each candidate into ``codes[r]``; ``CHROM POS ID REF ALT`` + newline into ``text``.
 
     Returns per record the offset of its text in ``text`` (length ``n+1``) and a status:
     0 ok, 1 no GT in FORMAT, 2 fewer sample columns than the header.
@@ -225,49 +322,10 @@ def decode_records(
         _, b = _field(buf, starts[r], ends[r], 4)
         toff[r + 1] = toff[r] + (b - a) + 1
     status = np.zeros(n, np.int8)
-    for r in nb.prange(n):
-        s = starts[r]
-        e = ends[r]
-        a, _ = _field(buf, s, e, 0)
-        _, b = _field(buf, s, e, 4)
-        o = toff[r]
-        for j in range(a, b):
-            text[o] = buf[j]
-            o += 1
-        text[o] = NL
-        fa, fb = _field(buf, s, e, 8)
-        gt = _format_index(buf, fa, fb, 71, 84) if fb > fa else -1
-        row = codes[r]
-        if gt < 0:
-            status[r] = 1
-            for k in range(n_samples):
-                row[k] = 255
-            continue
-        j = fb + 1
-        for k in range(n_samples):
-            if j >= e:
-                status[r] = 2
-                for q in range(k, n_samples):
-                    row[q] = 255
-                break
-            f = 0
-            while f < gt and j < e and buf[j] != TAB:
-                if buf[j] == COLON:
-                    f += 1
-                j += 1
-            a0 = MISSING
-            a1 = MISSING
-            if f == gt:
-                a0, j = _allele(buf, j, e)
-                if j < e and (buf[j] == 47 or buf[j] == 124):
-                    a1, j = _allele(buf, j + 1, e)
-                    if j < e and (buf[j] == 47 or buf[j] == 124):
-                        a0 = MISSING  # polyploid: not scored
-                        a1 = MISSING
-                else:
-                    a1 = HAPLOID
-            row[k] = (a0 << 4) | a1
-            while j < e and buf[j] != TAB:
-                j += 1
-            j += 1
+    groups = min(n, 4 * threads)
+    for g in nb.prange(groups):
+        lo = (n * g) // groups
+        hi = (n * (g + 1)) // groups
+        for r in range(lo, hi):
+            status[r] = _decode_one(buf, starts[r], ends[r], n_samples, codes[r], text, toff[r], lut)
     return toff, status

@@ -21,7 +21,7 @@ import polars as pl
 from genorx.errors import input_error
 from genorx.prs import bgzf
 from genorx.prs.alleles import CHR1_LENGTH, CHROM_CODES, norm_chrom
-from genorx.prs.vcfkernels import decode_records, find_candidates
+from genorx.prs.vcfkernels import allele_lut, decode_records, find_candidates
 
 CHUNK_BYTES = 16 << 20  # decompressed text per chunk
 _CONTIG = re.compile(r"##contig=<.*?ID=([^,>]+).*?length=(\d+)")
@@ -178,9 +178,12 @@ def scan_vcf(
     cap = reader.max_chunk()
     buf = np.empty(0, np.uint8)
     carry = np.empty(0, np.uint8)
-    code_parts: list[np.ndarray] = []
+    # one output array, grown when needed (no concatenation of parts at the end)
+    codes = np.empty((max(16, len(keys) + len(keys) // 64), n_samples), np.uint8)
+    n_cand = 0
     text_parts: list[bytes] = []
     n_records = 0
+    lut = allele_lut()
     try:
         while True:
             need = len(carry) + cap
@@ -189,21 +192,27 @@ def scan_vcf(
             buf[: len(carry)] = carry
             end, eof = reader.fill(buf, len(carry))
             words = buf.view(np.uint64)
-            starts, ends, lines, consumed = find_candidates(buf, words, end, keys, eof, max(1, threads))
+            starts, ends, lines, consumed = find_candidates(buf, words, end, keys, eof, 1)
             n_records += int(lines)
             if len(starts):
-                codes = np.empty((len(starts), n_samples), np.uint8)
+                if n_cand + len(starts) > codes.shape[0]:
+                    grown = np.empty(
+                        (max(n_cand + len(starts), codes.shape[0] * 3 // 2), n_samples), np.uint8
+                    )
+                    grown[:n_cand] = codes[:n_cand]
+                    codes = grown
+                block = codes[n_cand : n_cand + len(starts)]
                 text = np.empty(int((ends - starts).sum()) + len(starts), np.uint8)
-                toff, status = decode_records(buf, starts, ends, n_samples, codes, text)
+                toff, status = decode_records(buf, starts, ends, n_samples, block, text, max(1, threads), lut)
                 _check_status(path, status, buf, starts, ends)
-                code_parts.append(codes)
+                n_cand += len(starts)
                 text_parts.append(text[: toff[-1]].tobytes())
             carry = buf[consumed:end].copy()
             if eof:
                 break
     finally:
         reader.close()
-    codes = np.concatenate(code_parts) if code_parts else np.empty((0, n_samples), np.uint8)
+    codes = codes[:n_cand]
     return Candidates(header.samples, _sites(b"".join(text_parts)), codes, n_records)
 
 
