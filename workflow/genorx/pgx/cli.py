@@ -61,12 +61,12 @@ def main(argv: list[str]) -> int:
         outside_call=args.outside_call,
     )
     run = run_pgx(req)
-    write_run(req, run)
+    n_recs = write_run(req, run)
     n_called = sum(r.called for r in run.rows)
-    n_recs = sum(len(d["recommendations"]) for d in run.documents)
+    recs = f", {n_recs} recommendations" if args.json else ""
     print(
-        f"genorx pgx call: {len(run.samples)} sample(s), {n_called}/{len(run.rows)} gene calls, "
-        f"{n_recs} recommendations -> {args.out}",
+        f"genorx pgx call: {len(run.samples)} sample(s), {n_called}/{len(run.rows)} gene calls{recs} "
+        f"-> {args.out}",
         file=sys.stderr,
     )
     return 0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from collections.abc import Iterable
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,17 @@ TSV_COLUMNS = (
     "activity_score",
     "missing_positions",
 )
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _flat(obj: Any) -> dict[str, Any]:
+    """A dataclass as a dict, shallow (``dataclasses.asdict`` deep-copies, too slow for cohorts)."""
+    names = _FIELDS.get(type(obj))
+    if names is None:
+        names = _FIELDS[type(obj)] = tuple(f.name for f in fields(obj))
+    return {n: getattr(obj, n) for n in names}
 
 
 def gene_sources(kb: KnowledgeBase) -> dict[str, dict[str, set[str]]]:
@@ -50,7 +62,7 @@ def _source_key(result: GeneResult, used: set[str]) -> str | None:
 def _missing(result: GeneResult) -> list[dict[str, Any]]:
     if result.call is None:
         return []
-    return [asdict(m) for m in result.call.missing_positions]
+    return [_flat(m) for m in result.call.missing_positions]
 
 
 def gene_json(result: GeneResult, sources: dict[str, set[str]]) -> dict[str, Any]:
@@ -69,10 +81,16 @@ def gene_json(result: GeneResult, sources: dict[str, set[str]]) -> dict[str, Any
         "missing_positions": _missing(result),
         "no_call_reason": result.no_call_reason,
         "candidates": [{"diplotype": d.name, "score": d.score} for d in call.candidates] if call else [],
-        "genotypes": [asdict(g) for g in call.genotypes_used] if call else [],
+        "genotypes": [_flat(g) for g in call.genotypes_used] if call else [],
         "warnings": list(call.warnings) if call else [],
         "notes": list(result.notes),
-        "source_diplotypes": [d.to_dict() for d in result.diplotypes],
+        # the matcher's diplotypes, only where they differ from those used for recommendations
+        # (lowest-function genes: DPYD); null otherwise
+        "source_diplotypes": (
+            None
+            if result.diplotypes == result.recommendation_diplotypes
+            else [d.to_dict() for d in result.diplotypes]
+        ),
         "recommendation_diplotypes": [d.to_dict() for d in result.recommendation_diplotypes],
         "haplotype_matches": list(call.haplotype_matches) if call else [],
     }
@@ -100,9 +118,9 @@ def sample_json(
     return {
         "sample_id": sample_id,
         "genes": [gene_json(r, sources.get(r.gene, {})) for r in results],
-        "recommendations": [asdict(r) for r in recs.recommendations],
-        "not_assessed": [asdict(u) for u in recs.not_assessed],
-        "no_recommendation": [asdict(u) for u in recs.no_recommendation],
+        "recommendations": [_flat(r) for r in recs.recommendations],
+        "not_assessed": [_flat(u) for u in recs.not_assessed],
+        "no_recommendation": [_flat(u) for u in recs.no_recommendation],
     }
 
 
@@ -124,16 +142,33 @@ def write_outputs(
     out_json: Path | None,
     kb: KnowledgeBase,
     rows: list[GeneResult],
-    samples: list[dict[str, Any]],
+    samples: Iterable[dict[str, Any]],
     run: dict[str, Any],
-) -> None:
-    """Write the TSV (and JSON) under temporary names; rename only when both are complete."""
+) -> int:
+    """Write the TSV (and JSON) under temporary names; rename only when both are complete.
+
+    The JSON is streamed one sample at a time (a cohort's document does not sit in memory),
+    indented for one sample, compact for several. Returns the number of recommendations.
+    """
+    n_recs = 0
     tsv_text = "\t".join(TSV_COLUMNS) + "\n" + "".join("\t".join(tsv_row(r)) + "\n" for r in rows)
     with atomic_path(out_tsv) as tmp_tsv:
         tmp_tsv.write_text(tsv_text, encoding="utf-8")
-        if out_json is not None:
-            doc = {"genorx_version": __version__, "kb": kb_json(kb), "run": run, "samples": samples}
-            with atomic_path(out_json) as tmp_json:
-                with open(tmp_json, "w", encoding="utf-8") as fh:
-                    json.dump(doc, fh, indent=1, ensure_ascii=False)
-                    fh.write("\n")
+        if out_json is None:
+            return 0
+        head = {"genorx_version": __version__, "kb": kb_json(kb), "run": run}
+        one = len(run.get("samples") or ()) == 1
+        with atomic_path(out_json) as tmp_json, open(tmp_json, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(head, indent=1 if one else None, ensure_ascii=False)[:-1].rstrip())
+            fh.write(',\n "samples": [\n' if one else ',"samples":[\n')
+            for i, doc in enumerate(samples):
+                n_recs += len(doc["recommendations"])
+                if i:
+                    fh.write(",\n")
+                # json.dumps without indent runs the C encoder (~10x faster than json.dump)
+                if one:
+                    fh.write(json.dumps(doc, indent=1, ensure_ascii=False))
+                else:
+                    fh.write(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+            fh.write("\n]}\n")
+    return n_recs

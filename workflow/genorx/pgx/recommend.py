@@ -163,67 +163,83 @@ def _matched(gl: Guideline, genes: tuple[str, ...], results: dict[str, GeneResul
     return out
 
 
-def _signature(genes: tuple[str, ...], results: dict[str, GeneResult]) -> tuple:
-    return tuple(
-        (
-            results[g].called,
-            tuple(
-                (d.label, d.lookup_keys, d.activity_score, tuple(sorted(d.diplotype_key.items())))
-                for d in results[g].recommendation_diplotypes
-            ),
-        )
-        for g in genes
+def _gene_signature(r: GeneResult) -> tuple:
+    """Everything of a gene result that the outcome of a guideline depends on."""
+    dips = tuple(
+        (d.label, d.lookup_keys, d.phenotypes, d.activity_score, tuple(sorted(d.diplotype_key.items())))
+        for d in r.recommendation_diplotypes
     )
+    return (r.called, r.no_call_reason, r.display, dips)
+
+
+Outcome = tuple[list[RecommendationResult], list[Unmatched], list[Unmatched]]
+
+
+def _outcome(kb: KnowledgeBase, gl: Guideline, results: dict[str, GeneResult], evidence: tuple) -> Outcome:
+    """Recommendations, not-assessed and unmatched drugs of one guideline for one sample."""
+    genes = tuple(gl.genes)
+    uncalled = [g for g in genes if not results[g].called]
+    if len(uncalled) == len(genes):
+        reason = "; ".join(f"{g} not called ({results[g].no_call_reason or 'no data'})" for g in genes)
+        return [], [Unmatched(d, gl.source, gl.id, gl.url, list(genes), reason) for d in gl.drugs], []
+    status, notes = evidence
+    if not gl.recommendations:
+        return [_algorithm_entry(kb, gl, d, results, status, list(notes)) for d in gl.drugs], [], []
+    recs: list[RecommendationResult] = []
+    not_assessed: list[Unmatched] = []
+    no_rec: list[Unmatched] = []
+    matched = _matched(gl, genes, results)
+    for drug in gl.drugs:
+        hits = [m for m in matched.values() if not m[0].drugs or drug in m[0].drugs]
+        if hits:
+            recs += [
+                _entry(kb, gl, drug, rec, genes, keys, dips, status, list(notes)) for rec, keys, dips in hits
+            ]
+            continue
+        what = _describe(list(genes), results)
+        if uncalled:
+            reason = f"{', '.join(uncalled)} not called and no recommendation matches {what}"
+            not_assessed.append(Unmatched(drug, gl.source, gl.id, gl.url, list(genes), reason))
+        else:
+            reason = f"the {gl.source} guideline has no recommendation for {what}"
+            no_rec.append(Unmatched(drug, gl.source, gl.id, gl.url, list(genes), reason))
+    return recs, not_assessed, no_rec
 
 
 def recommend(
     kb: KnowledgeBase,
     results: dict[str, GeneResult],
     genes_of_interest: set[str],
-    cache: dict[tuple, dict[str, tuple]] | None = None,
+    cache: dict[tuple, Outcome] | None = None,
 ) -> RecommendationSet:
     """Recommendations for one sample (``results``: every guideline gene, called or not).
 
-    ``cache`` (shared across the samples of a cohort) memoises the matching per guideline
-    and distinct combination of gene results.
+    ``cache`` (shared across the samples of a cohort) reuses a guideline's outcome for every
+    sample with the same gene results and evidence (entries are shared, never modified).
     """
     recs: list[RecommendationResult] = []
     not_assessed: list[Unmatched] = []
     no_rec: list[Unmatched] = []
+    signatures: dict[str, tuple] = {}
     for gl in kb.guidelines:
         genes = tuple(gl.genes)
         if not genes or not set(genes) & genes_of_interest:
             continue
-        uncalled = [g for g in genes if not results[g].called]
-        if len(uncalled) == len(genes):
-            reason = "; ".join(f"{g} not called ({results[g].no_call_reason or 'no data'})" for g in genes)
-            not_assessed += [Unmatched(d, gl.source, gl.id, gl.url, list(genes), reason) for d in gl.drugs]
-            continue
         status, notes = _evidence(list(genes), results)
-        if not gl.recommendations:
-            for drug in gl.drugs:
-                recs.append(_algorithm_entry(kb, gl, drug, results, status, notes))
-            continue
+        evidence = (status, tuple(notes))
         if cache is None:
-            matched = _matched(gl, genes, results)
+            outcome = _outcome(kb, gl, results, evidence)
         else:
-            sig = (gl.id, _signature(genes, results))
-            matched = cache.get(sig)
-            if matched is None:
-                matched = cache[sig] = _matched(gl, genes, results)
-        for drug in gl.drugs:
-            hits = [m for m in matched.values() if not m[0].drugs or drug in m[0].drugs]
-            if not hits:
-                what = _describe(list(genes), results)
-                if uncalled:
-                    reason = f"{', '.join(uncalled)} not called and no recommendation matches {what}"
-                    not_assessed.append(Unmatched(drug, gl.source, gl.id, gl.url, list(genes), reason))
-                else:
-                    reason = f"the {gl.source} guideline has no recommendation for {what}"
-                    no_rec.append(Unmatched(drug, gl.source, gl.id, gl.url, list(genes), reason))
-                continue
-            for rec, keys, dips in hits:
-                recs.append(_entry(kb, gl, drug, rec, genes, keys, dips, status, notes))
+            for g in genes:
+                if g not in signatures:
+                    signatures[g] = _gene_signature(results[g])
+            key = (gl.id, tuple(signatures[g] for g in genes), evidence)
+            outcome = cache.get(key)
+            if outcome is None:
+                outcome = cache[key] = _outcome(kb, gl, results, evidence)
+        recs += outcome[0]
+        not_assessed += outcome[1]
+        no_rec += outcome[2]
     recs.sort(
         key=lambda r: (r.drug.lower(), SOURCE_ORDER.get(r.source, 9), r.population or "", r.guideline_id)
     )

@@ -7,6 +7,7 @@ Samples of a multi-sample VCF are called in one pass (:func:`genorx.pgx.cohort.c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from genorx.pgx.cohort import call_cohort
 from genorx.pgx.output import gene_sources, sample_json, write_outputs
 from genorx.pgx.outside import read_outside_calls
 from genorx.pgx.phenotype import GeneContext, gene_context
-from genorx.pgx.recommend import recommend
+from genorx.pgx.recommend import Outcome, recommend
 from genorx.pgx.results import (
     NOT_CALLED_BY_DEFAULT,
     OUTSIDE_ONLY_NOTE,
@@ -49,8 +50,18 @@ class PgxRequest:
 class PgxRun:
     kb: KnowledgeBase
     samples: list[str]
-    rows: list[GeneResult]
-    documents: list[dict[str, Any]]
+    rows: list[GeneResult]  # the TSV rows, sample-major
+    per_sample: list[dict[str, GeneResult]]  # every guideline gene, called or not
+    shown: list[str]  # genes with a row
+    interest: set[str]  # genes whose guidelines are reported
+
+    def documents(self) -> Iterator[dict[str, Any]]:
+        """The JSON ``samples`` entries, one at a time (recommendations matched here)."""
+        sources = gene_sources(self.kb)
+        cache: dict[tuple, Outcome] = {}
+        for sample, results in zip(self.samples, self.per_sample, strict=True):
+            recs = recommend(self.kb, results, self.interest, cache)
+            yield sample_json(sample, [results[g] for g in self.shown], recs, sources)
 
 
 def _vcf_samples(vcf: Path) -> list[str]:
@@ -126,19 +137,15 @@ def run_pgx(req: PgxRequest) -> PgxRun:
     shown = [
         g for g in contexts if g in genes or g in outside or (not req.genes and g in NOT_CALLED_BY_DEFAULT)
     ]
-    sources = gene_sources(kb)
-    cache: dict[tuple, dict[str, tuple]] = {}
     rows: list[GeneResult] = []
-    documents: list[dict[str, Any]] = []
+    per_sample: list[dict[str, GeneResult]] = []
     for sample in samples:
         results = {
             g: _result(ctx, sample, by_sample[sample].get(g), outside.get(g), explicit)
             for g, ctx in contexts.items()
         }
-        sample_rows = [results[g] for g in shown]
-        rows += sample_rows
-        recs = recommend(kb, results, interest, cache)
-        documents.append(sample_json(sample, sample_rows, recs, sources))
+        per_sample.append(results)
+        rows += [results[g] for g in shown]
     requested = [r for r in rows if r.gene in genes or r.gene in outside]
     if requested and not any(_assessable(r) for r in requested):
         reasons = sorted({f"{r.gene}: {r.no_call_reason}" for r in requested if r.no_call_reason})
@@ -149,7 +156,7 @@ def run_pgx(req: PgxRequest) -> PgxRun:
             "check that the VCF covers the genes' defining positions (resources/kb/targets.bed) "
             "and uses GRCh38",
         )
-    return PgxRun(kb, samples, rows, documents)
+    return PgxRun(kb, samples, rows, per_sample, shown, interest)
 
 
 def _result(
@@ -167,7 +174,8 @@ def _result(
     return not_called(ctx, sample, f"{gene} not requested (--gene)")
 
 
-def write_run(req: PgxRequest, run: PgxRun) -> None:
+def write_run(req: PgxRequest, run: PgxRun) -> int:
+    """Write the outputs; returns the number of recommendations written."""
     info = {
         "vcf": str(req.vcf),
         "targets": str(req.targets) if req.targets else None,
@@ -176,4 +184,4 @@ def write_run(req: PgxRequest, run: PgxRun) -> None:
         "absent_as_ref": req.absent_as_ref,
         "outside_call": str(req.outside_call) if req.outside_call else None,
     }
-    write_outputs(req.out, req.json, run.kb, run.rows, run.documents, info)
+    return write_outputs(req.out, req.json, run.kb, run.rows, run.documents(), info)
