@@ -1,1 +1,125 @@
-# call stage: rules are added by the call work.
+# call stage: bcftools mpileup -a AD,DP | call -m | norm -f ref -m- (or freebayes) ->
+# results/{sample}/{sample}.vcf.gz(.tbi); a VCF given in the sample sheet is normalised the
+# same way. Then the status of every target position (variant / ref / no_call, with depth
+# and MQ0 fraction): {sample}.targets.tsv.gz and {sample}.targets.vcf.gz(.tbi).
+
+CALLER_SCRIPT = {"bcftools": "call_bcftools.sh", "freebayes": "call_freebayes.sh"}[
+    config["caller"]
+]
+CALLER_REF = REF if config["caller"] == "bcftools" else "results/reference/genome.fa"
+
+
+rule call_variants:
+    input:
+        bam=lambda wildcards: alignment(wildcards.sample),
+        index=lambda wildcards: alignment_index(wildcards.sample),
+        ref=CALLER_REF,
+        fai=REF_FAI,
+        contigs=CONTIGS_OK,
+    output:
+        vcf="results/{sample}/{sample}.vcf.gz",
+        tbi="results/{sample}/{sample}.vcf.gz.tbi",
+    log:
+        "logs/call_variants/{sample}.log",
+    benchmark:
+        "benchmarks/call_variants/{sample}.tsv"
+    wildcard_constraints:
+        sample=one_of(FASTQ_SAMPLES + BAM_SAMPLES),
+    conda:
+        "../envs/bcftools.yaml"
+        if config["caller"] == "bcftools"
+        else "../envs/freebayes.yaml"
+    threads: THREADS
+    resources:
+        mem_mb=4000,
+        runtime=720,
+    params:
+        script=f"{SCRIPTS}/{CALLER_SCRIPT}",
+        opts=" ".join(
+            str(CALLING[k]) for k in ("min_qual", "min_mapq", "min_baseq", "max_depth")
+        ),
+    shell:
+        "{SCRIPTS}/logged.sh {log} {params.script} {input.bam} {input.ref} {wildcards.sample}"
+        " {threads} {params.opts} {output.vcf}"
+
+
+rule normalise_input_vcf:
+    input:
+        vcf=lambda wildcards: str(PLAN.samples[wildcards.sample].vcf),
+        ref=REF,
+        fai=REF_FAI,
+        contigs=CONTIGS_OK,
+    output:
+        vcf="results/{sample}/{sample}.vcf.gz",
+        tbi="results/{sample}/{sample}.vcf.gz.tbi",
+    log:
+        "logs/normalise_input_vcf/{sample}.log",
+    benchmark:
+        "benchmarks/normalise_input_vcf/{sample}.tsv"
+    wildcard_constraints:
+        sample=one_of(VCF_SAMPLES),
+    conda:
+        "../envs/bcftools.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    shell:
+        "{SCRIPTS}/logged.sh {log} {SCRIPTS}/normalise_vcf.sh {input.vcf} {input.ref}"
+        " {wildcards.sample} {output.vcf}"
+
+
+def status_inputs(wildcards):
+    inputs = {
+        "vcf": sample_vcf(wildcards.sample),
+        "targets": TARGETS,
+        "ref": REF,
+        "fai": REF_FAI,
+    }
+    bam = alignment(wildcards.sample)
+    if bam is not None:
+        inputs["bam"] = bam
+        inputs["index"] = alignment_index(wildcards.sample)
+    return inputs
+
+
+rule target_status:
+    input:
+        unpack(status_inputs),
+    output:
+        tsv="results/{sample}/{sample}.targets.tsv.gz",
+        vcf="results/{sample}/{sample}.targets.vcf.gz",
+        tbi="results/{sample}/{sample}.targets.vcf.gz.tbi",
+    log:
+        "logs/target_status/{sample}.log",
+    benchmark:
+        "benchmarks/target_status/{sample}.tsv"
+    conda:
+        "../envs/genorx.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    params:
+        bam=lambda wildcards, input: (
+            f"--bam {input.bam}" if "bam" in input.keys() else ""
+        ),
+        opts=(
+            f"--min-depth {CALLING['min_depth']} --max-mq0-fraction {CALLING['max_mq0_fraction']}"
+            f" --min-alt-reads {CALLING['min_alt_reads']} --min-alt-fraction {CALLING['min_alt_fraction']}"
+            f" --min-baseq {CALLING['min_baseq']} --max-depth {CALLING['max_depth']}"
+        ),
+    shell:
+        "{SCRIPTS}/logged.sh {log} genorx targets status --sample {wildcards.sample}"
+        " --reference {input.ref} --targets {input.targets} --vcf {input.vcf} {params.bam}"
+        " {params.opts} --out-tsv {output.tsv} --out-vcf {output.vcf}"
+
+
+def call_final_outputs():
+    out = []
+    for s in SAMPLES:
+        out += [sample_vcf(s), sample_vcf(s) + ".tbi", targets_tsv(s), targets_vcf(s)]
+    return out
+
+
+FINAL_OUTPUTS.append(call_final_outputs)

@@ -1,0 +1,1 @@
+"""Call stage: target positions, their read evidence and status (variant / ref / no_call)."""

@@ -1,0 +1,1 @@
+"""Input checks: config keys, sample sheet, FASTQ pairs, reference, contig names."""

@@ -1,0 +1,1 @@
+"""The embedded demo: a small GRCh38-named genome, patients with planted variants, reads, truth."""
