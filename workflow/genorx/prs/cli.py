@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--target-build", default=None)
     p.add_argument("--chrom-style", choices=["chr", "plain"], default="chr", help="chr1 or 1 naming")
+    p.add_argument("--fai", type=Path, help="reference .fai: name contigs as it does, drop positions off it")
     p = sub.add_parser("gather", help="sum per-chromosome score tables into one (sums and denominators)")
     p.add_argument("--scoring-file", required=True, action="append", type=Path, dest="scoring_files")
     p.add_argument("--min-overlap", type=float, default=0.75)
@@ -138,11 +139,21 @@ def _positions(args: argparse.Namespace) -> int:
     scores = read_scoring_files(args.scoring_files, args.target_build)
     pos = score_positions(scores)
     prefix = "chr" if args.chrom_style == "chr" else ""
-    bed = pos.select(
-        pl.concat_str(pl.lit(prefix), pl.col("chrom").replace({"MT": "M"} if prefix else {})).alias("c"),
-        (pl.col("pos") - 1).alias("s"),
-        pl.col("pos").alias("e"),
-    )
+    lengths: dict[str, int] | None = None
+    if args.fai is not None:
+        from genorx.prs.alleles import norm_chrom
+
+        if not args.fai.is_file():
+            raise input_error(args.fai, None, "file not found", "give the reference .fai")
+        contigs = [line.split("\t")[:2] for line in args.fai.read_text().splitlines() if line.strip()]
+        lengths = {norm_chrom(c): int(n) for c, n in contigs}
+        names = {norm_chrom(c): c for c, _ in contigs}
+        pos = pos.filter(pl.col("chrom").is_in(list(lengths)))
+        pos = pos.filter(pl.col("pos") <= pl.col("chrom").replace_strict(lengths, return_dtype=pl.Int64))
+        name = pl.col("chrom").replace_strict(names, return_dtype=pl.String)
+    else:
+        name = pl.concat_str(pl.lit(prefix), pl.col("chrom").replace({"MT": "M"} if prefix else {}))
+    bed = pos.select(name.alias("c"), (pl.col("pos") - 1).alias("s"), pl.col("pos").alias("e"))
     lines = [f"{c}\t{s}\t{e}\tPRS" for c, s, e in bed.iter_rows()]
     write_text(args.out, "\n".join(lines) + ("\n" if lines else ""))
     return 0
