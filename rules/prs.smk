@@ -150,7 +150,8 @@ if PRS_FILES:
         rule prs_cohort:
             input:
                 parts=lambda wildcards: expand(
-                    "results/cohort/prs_parts/{contig}.tsv", contig=prs_cohort_contigs()
+                    "results/cohort/prs_parts/{contig}.tsv",
+                    contig=prs_cohort_contigs(),
                 ),
                 scoring=PRS_FILES,
             output:

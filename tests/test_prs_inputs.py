@@ -6,7 +6,6 @@ import gzip
 from pathlib import Path
 
 import pytest
-
 from genorx.cli import main
 
 VCF_HEAD = [

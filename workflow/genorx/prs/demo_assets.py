@@ -47,11 +47,12 @@ def _scorefile(sites: pl.DataFrame, pgs_id: str, trait: str, mapped: str, frac: 
     rng = np.random.default_rng([seed, 4000 + sum(map(ord, pgs_id))])
     amb = np.array([complement(r) == a for r, a in zip(sites["ref"], sites["alt"], strict=True)])
     plain = np.flatnonzero(~amb)
-    chosen = rng.choice(plain, int(round(frac * len(plain))), replace=False)
+    chosen = rng.choice(plain, round(frac * len(plain)), replace=False)
     extra = rng.choice(np.flatnonzero(amb), min(MAX_AMBIGUOUS, int(amb.sum())), replace=False)
     idx = np.sort(np.concatenate([chosen, extra]))
     lines = [
-        "###PGS CATALOG SCORING FILE FORMAT - DEMONSTRATION DATA written by genorx demo; not from the PGS Catalog",
+        "###PGS CATALOG SCORING FILE FORMAT - DEMONSTRATION DATA written by genorx demo; "
+        "not from the PGS Catalog",
         "#format_version=2.0",
         "##POLYGENIC SCORE (PGS) INFORMATION",
         f"#pgs_id={pgs_id}",
