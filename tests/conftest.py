@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -30,3 +34,126 @@ def require_tools(*tools: str) -> None:
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
         pytest.skip(f"needs {', '.join(missing)} on PATH")
+
+
+# ---------------------------------------------------------------------------------------
+# The embedded demo and ONE workflow run on it, shared by every test module of the session.
+# The run is the documented way to use one's own data:
+#   snakemake -s REPO/Snakefile --configfile my.yaml --directory WORKDIR --cores N
+# with a config holding only the foundation keys; the demo sits in WORKDIR/resources/demo
+# (as after `make demo`), so default paths of every stage resolve there.
+
+DEMO_SEED = 7
+DEMO_TOOLS = ("minimap2", "samtools", "bcftools", "bgzip", "tabix")
+
+
+@dataclass(frozen=True)
+class DemoWorkdir:
+    workdir: Path  # the run's working directory
+    demo: Path  # WORKDIR/resources/demo
+    manifest: dict
+    config: Path  # WORKDIR/config.yaml (foundation keys only)
+    targets: Path  # WORKDIR/targets.bed: bundled KB targets + test positions (below)
+    extra_targets: dict  # label -> [(chrom, pos)] added to the bundled targets
+
+
+@dataclass(frozen=True)
+class WorkflowRun(DemoWorkdir):
+    returncode: int = 0
+    log: str = ""
+
+    @property
+    def path(self) -> Path:
+        return self.workdir
+
+
+def venv_env() -> dict[str, str]:
+    """Environment whose PATH starts with this interpreter's bin (genorx, snakemake)."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def snakemake_cmd(workdir: Path, config: Path, *extra: str, cores: int = 2) -> list[str]:
+    return [
+        str(Path(sys.executable).parent / "snakemake"),
+        "-s", str(REPO / "Snakefile"),
+        "--configfile", str(config),
+        "--directory", str(workdir),
+        "--cores", str(cores),
+        *extra,
+    ]  # fmt: skip
+
+
+def _test_targets(demo: Path, manifest: dict) -> dict[str, list[tuple[str, int]]]:
+    """Positions added to the bundled targets: inside N (no sequence), and every planted
+    variant of the paralog pair plus some of its invariant bases (never `ref` when variant)."""
+    import pysam
+
+    par = manifest["paralog"]
+    variant: set[tuple[str, int]] = set()
+    for patient in manifest["patients"]:
+        with pysam.VariantFile(str(demo / "truth" / f"{patient}.vcf.gz")) as vf:
+            for rec in vf:
+                if "PARALOG" in rec.info:
+                    variant.add((rec.chrom, rec.pos))
+    invariant = [
+        (par["chrom"], p)
+        for a, b in (par["source"], par["copy"])
+        for p in range(a + 101, b, 211)
+        if (par["chrom"], p) not in variant
+    ]
+    return {
+        "n_window": [("chr10", 50_000_001), ("chr10", 50_000_002), ("chr1", 10_000_000)],
+        "paralog_variant": sorted(variant),
+        "paralog_invariant": invariant,
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_workdir(tmp_path_factory: pytest.TempPathFactory) -> DemoWorkdir:
+    """A working directory holding the demo (seed 7), a targets BED and a config."""
+    require_tools(*DEMO_TOOLS)
+    workdir = tmp_path_factory.mktemp("demo_run")
+    demo = workdir / "resources" / "demo"
+    subprocess.run(
+        [str(Path(sys.executable).parent / "genorx"), "demo", "--out", str(demo), "--seed", str(DEMO_SEED)],
+        check=True, env=venv_env(), capture_output=True, text=True,
+    )  # fmt: skip
+    manifest = json.loads((demo / "manifest.json").read_text())
+    extra = _test_targets(demo, manifest)
+    targets = workdir / "targets.bed"
+    lines = (REPO / "resources" / "kb" / "targets.bed").read_text().splitlines()
+    for label, positions in extra.items():
+        lines += [f"{c}\t{p - 1}\t{p}\ttest:{label}" for c, p in positions]
+    targets.write_text("\n".join(lines) + "\n")
+    config = workdir / "config.yaml"
+    config.write_text(
+        "samples: resources/demo/samples.tsv\n"
+        "reference:\n  fasta: resources/demo/reference.fa.gz\n  build: GRCh38\n"
+        "aligner: minimap2\ncaller: bcftools\n"
+        f"targets: {targets.name}\nthreads: 2\n"
+    )
+    return DemoWorkdir(workdir, demo, manifest, config, targets, extra)
+
+
+@pytest.fixture(scope="session")
+def demo_workflow(demo_workdir: DemoWorkdir) -> WorkflowRun:
+    """The whole workflow (every stage's `rule all` outputs) run once on the demo.
+
+    `--keep-going`: a failing later stage does not hide the foundation's outputs; each test
+    checks the outputs it needs (and the foundation tests check the run's own jobs).
+    """
+    d = demo_workdir
+    proc = subprocess.run(
+        snakemake_cmd(d.workdir, d.config, "--keep-going"),
+        env=venv_env(), capture_output=True, text=True,
+    )  # fmt: skip
+    (d.workdir / "snakemake.stderr.txt").write_text(proc.stderr)
+    return WorkflowRun(**vars(d), returncode=proc.returncode, log=proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def workflow_run(demo_workflow: WorkflowRun) -> WorkflowRun:
+    """Alias of demo_workflow."""
+    return demo_workflow
