@@ -101,18 +101,18 @@ def _site_key(buf: np.ndarray, i: int, e: int) -> np.int64:
     return (np.int64(code) << 32) | pos
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def find_candidates(
-    buf: np.ndarray, words: np.ndarray, n: int, keys: np.ndarray, final: bool, nseg: int
+    buf: np.ndarray, words: np.ndarray, begin: int, n: int, keys: np.ndarray, final: bool, nseg: int
 ) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """Candidate line spans of ``buf[:n]``, lines seen, and the offset of an unfinished last line."""
+    """Candidate line spans of ``buf[begin:n]``, lines seen, and the offset of an unfinished last line."""
     bounds = np.empty(nseg + 1, np.int64)
-    bounds[0] = 0
+    bounds[0] = begin
     for g in range(1, nseg):
-        p = (n * g) // nseg
+        p = begin + ((n - begin) * g) // nseg
         p = max(p, bounds[g - 1])
-        q = _newline(buf, words, p, n) if p > 0 else 0
-        bounds[g] = min(q + 1, n) if p > 0 else 0
+        q = _newline(buf, words, p, n) if p > begin else begin
+        bounds[g] = min(q + 1, n) if p > begin else begin
     bounds[nseg] = n
     caps = np.empty(nseg, np.int64)
     for g in range(nseg):
@@ -299,7 +299,7 @@ def _decode_one(
     return 0
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def decode_records(
     buf: np.ndarray,
     starts: np.ndarray,

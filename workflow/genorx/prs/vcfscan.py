@@ -24,6 +24,7 @@ from genorx.prs.alleles import CHR1_LENGTH, CHROM_CODES, norm_chrom
 from genorx.prs.vcfkernels import allele_lut, decode_records, find_candidates
 
 CHUNK_BYTES = 16 << 20  # decompressed text per chunk
+HEADROOM = 1 << 20  # room before a chunk for the unfinished last line of the previous one
 _CONTIG = re.compile(r"##contig=<.*?ID=([^,>]+).*?length=(\d+)")
 
 
@@ -175,8 +176,10 @@ def scan_vcf(
     n_samples = len(header.samples)
     nb.set_num_threads(max(1, min(threads, nb.config.NUMBA_NUM_THREADS)))
     reader = _Reader(path, threads)
-    cap = reader.max_chunk()
-    buf = np.empty(0, np.uint8)
+    size = HEADROOM + reader.max_chunk() + 8
+    # two buffers: the next chunk inflates (ctypes threads, no GIL) while this one is scanned
+    bufs = [np.empty(size, np.uint8), np.empty(size, np.uint8)]
+    ahead = ThreadPoolExecutor(max_workers=1)
     carry = np.empty(0, np.uint8)
     # one output array, grown when needed (no concatenation of parts at the end)
     codes = np.empty((max(16, len(keys) + len(keys) // 64), n_samples), np.uint8)
@@ -185,20 +188,28 @@ def scan_vcf(
     n_records = 0
     lut = allele_lut()
     try:
+        pending = ahead.submit(reader.fill, bufs[0], HEADROOM)
+        k = 0
         while True:
-            need = len(carry) + cap
-            if buf.shape[0] < need:
-                buf = np.empty((need + 7) // 8 * 8 + 8, np.uint8)
-            buf[: len(carry)] = carry
-            end, eof = reader.fill(buf, len(carry))
-            words = buf.view(np.uint64)
-            starts, ends, lines, consumed = find_candidates(buf, words, end, keys, eof, 1)
+            end, eof = pending.result()
+            buf = bufs[k % 2]
+            if not eof:
+                pending = ahead.submit(reader.fill, bufs[(k + 1) % 2], HEADROOM)
+            begin = HEADROOM - len(carry)
+            if begin < 0:  # a line longer than the headroom: join into a new buffer
+                joined = np.empty(len(carry) + end - HEADROOM + 8, np.uint8)
+                joined[: len(carry)] = carry
+                joined[len(carry) : len(carry) + end - HEADROOM] = buf[HEADROOM:end]
+                buf, begin, end = joined, 0, len(carry) + end - HEADROOM
+            else:
+                buf[begin:HEADROOM] = carry
+            words = buf[: len(buf) // 8 * 8].view(np.uint64)
+            starts, ends, lines, consumed = find_candidates(buf, words, begin, end, keys, eof, 1)
             n_records += int(lines)
             if len(starts):
                 if n_cand + len(starts) > codes.shape[0]:
-                    grown = np.empty(
-                        (max(n_cand + len(starts), codes.shape[0] * 3 // 2), n_samples), np.uint8
-                    )
+                    rows = max(n_cand + len(starts), codes.shape[0] * 3 // 2)
+                    grown = np.empty((rows, n_samples), np.uint8)
                     grown[:n_cand] = codes[:n_cand]
                     codes = grown
                 block = codes[n_cand : n_cand + len(starts)]
@@ -208,9 +219,11 @@ def scan_vcf(
                 n_cand += len(starts)
                 text_parts.append(text[: toff[-1]].tobytes())
             carry = buf[consumed:end].copy()
+            k += 1
             if eof:
                 break
     finally:
+        ahead.shutdown(wait=True, cancel_futures=True)
         reader.close()
     codes = codes[:n_cand]
     return Candidates(header.samples, _sites(b"".join(text_parts)), codes, n_records)
