@@ -127,20 +127,27 @@ def score_kernel(
     n_blocks = max(1, min(n_blocks, n))
     for b in nb.prange(n_blocks):
         lo = (n * b) // n_blocks
-        hi = (n * (b + 1)) // n_blocks
+        hi = min(n, (n * (b + 1)) // n_blocks)
+        x = np.empty(hi - lo, np.float64)
+        dd = np.empty(hi - lo, np.int64)
+        oo = np.empty(hi - lo, np.int64)
         for m in range(m_n):
             row = codes[cand[m]]
             val, den, obs = _tables(allele[m], etype[m], freq[m], mean_impute)
-            for s in range(s_n):
+            for j in range(lo, hi):  # decode once per variant and sample ...
+                c = row[j]
+                x[j - lo] = val[c]
+                dd[j - lo] = den[c]
+                oo[j - lo] = obs[c]
+            for s in range(s_n):  # ... then one vector update per score it belongs to
                 if not member[m, s]:
                     continue
                 w = weights[m, s]
                 srow = sums[s]
                 drow = denom[s]
                 arow = allele_ct[s]
-                for j in range(lo, hi):
-                    c = row[j]
-                    srow[j] += val[c] * w
-                    drow[j] += den[c]
-                    arow[j] += obs[c]
+                for j in range(hi - lo):
+                    srow[lo + j] += x[j] * w
+                    drow[lo + j] += dd[j]
+                    arow[lo + j] += oo[j]
     return sums.T.copy(), denom.T.copy(), allele_ct.T.copy()
