@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import fields
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,10 @@ def genotype_groups(gg: GeneGenotypes) -> tuple[np.ndarray, np.ndarray]:
         ],
         axis=1,
     )
+    # only columns that differ between samples tell groups apart (most are constant)
+    rows = rows[:, (rows != rows[:1]).any(axis=0)]
+    if rows.shape[1] == 0:
+        return np.zeros(1, dtype=np.int64), np.zeros(n, dtype=np.int64)
     rows = np.ascontiguousarray(rows)
     view = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
     _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
@@ -74,8 +79,20 @@ def call_gene_cohort(
     return _expand(group_calls, inverse, samples)
 
 
+_FIELDS = tuple(f.name for f in fields(GeneCall))
+_SAMPLE_AT = _FIELDS.index("sample_id")
+_VALUES = attrgetter(*_FIELDS)
+
+
 def _expand(group_calls: list[GeneCall], inverse: np.ndarray, samples: list[str]) -> list[GeneCall]:
-    return [replace(group_calls[int(g)], sample_id=samples[i]) for i, g in enumerate(inverse)]
+    """One GeneCall per sample (a shallow copy of its group's call, as ``dataclasses.replace``)."""
+    values = [list(_VALUES(c)) for c in group_calls]
+    out = []
+    for i, g in enumerate(inverse.tolist()):
+        row = values[g]
+        row[_SAMPLE_AT] = samples[i]
+        out.append(GeneCall(*row))
+    return out
 
 
 def _worker(

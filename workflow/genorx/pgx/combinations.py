@@ -32,9 +32,10 @@ import numpy as np
 
 from genorx.pgx.alleles import hgvs_for
 from genorx.pgx.definitions import GeneDefinition, Locus
-from genorx.pgx.diplotype import RankedDiplotype, build_strands
+from genorx.pgx.diplotype import RankedDiplotype, SampleStrands, build_strands
 from genorx.pgx.match import UsableData, prepared_for
 from genorx.pgx.names import COMBINATION_JOINER, compare_names
+from genorx.pgx.prepare import PreparedHaplotypes
 
 MAX_BLOCKS = 16  # 2^16 sequences; beyond that research mode gives up (no call)
 
@@ -46,7 +47,7 @@ class StrandMatch:
     name: str
     kind: str  # "hap" (a single named allele, no partials) or "combo"
     score: int
-    sequence: str  # PharmCAT-style "pos:allele;" key (tie-break of equal names)
+    sequence: tuple[str, ...]  # alleles by genomic position (tie-break of equal names, as PharmCAT)
     components: tuple[str, ...]
     partials: tuple[str, ...]
     alleles: tuple[str, ...] = ()  # the sequence, one allele per usable position
@@ -118,11 +119,37 @@ class _Context:
     order: list[int]  # usable positions by genomic position
 
 
+def _covered(prep: PreparedHaplotypes, strands: SampleStrands, n_seqs: int) -> np.ndarray:
+    """(sequences, H) bool: non-reference alleles whose defined alleles a sequence carries.
+
+    Sequence ``mask`` takes strand 2 in the blocks whose bit is set (``_sequences`` order);
+    an allele is carried when it fits both strands at homozygous positions and the chosen
+    strand in every heterozygous block."""
+    m1 = prep.match_matrix(strands.strand1)
+    nonref = ~np.asarray(prep.reference, dtype=bool)
+    if n_seqs == 1:
+        return (m1.all(axis=1) & nonref)[None, :]
+    m2 = prep.match_matrix(strands.strand2)
+    het = np.zeros(m1.shape[1], dtype=bool)
+    for block in strands.blocks:
+        het[block] = True
+    base = (m1[:, ~het] & m2[:, ~het]).all(axis=1) & nonref
+    b1 = np.stack([m1[:, block].all(axis=1) for block in strands.blocks], axis=1)  # (H, B)
+    b2 = np.stack([m2[:, block].all(axis=1) for block in strands.blocks], axis=1)
+    bits = ((np.arange(n_seqs)[:, None] >> np.arange(len(strands.blocks))) & 1).astype(bool)  # (S, B)
+    out = np.empty((n_seqs, len(base)), dtype=bool)
+    step = max(1, 4_000_000 // max(1, b1.size))
+    for start in range(0, n_seqs, step):
+        chosen = np.where(bits[start : start + step, None, :], b2[None], b1[None])  # (s, H, B)
+        out[start : start + step] = chosen.all(axis=2) & base[None, :]
+    return out
+
+
 def _strand_matches(
     ctx: _Context, seq: list[str], covered: list[int], find_partials: bool = True
 ) -> list[StrandMatch]:
     """What explains one sequence: a named allele, the reference, or combinations/partials."""
-    seq_key = "".join(f"{ctx.loci[p].position}:{seq[p]};" for p in ctx.order)
+    seq_key = tuple(seq[p] for p in ctx.order)
     variant = [p for p in ctx.order if seq[p] != ctx.loci[p].ref]
     groups = (
         viable_combinations(covered, ctx.cores, ctx.names) if len(covered) > 1 else [covered or [ctx.ref_idx]]
@@ -173,17 +200,17 @@ def combination_pairs(
     ctx = _Context(
         names=prep.names,
         reference=prep.reference,
-        cores=[frozenset(p for p, a in enumerate(row) if a is not None) for row in prep.raw],
+        cores=prep.core_sets(),
         ref_idx=ref_idx,
         loci=loci,
         order=sorted(range(len(loci)), key=lambda p: loci[p].position),
     )
-    nonref = ~np.asarray(prep.reference, dtype=bool)
     seqs, full = _sequences(data)
-    per_seq = []
-    for seq in seqs:
-        covered = [int(h) for h in np.flatnonzero(prep.match_matrix(seq).all(axis=1) & nonref)]
-        per_seq.append(_strand_matches(ctx, seq, covered, find_partials))
+    covered = _covered(prep, strands, len(seqs))
+    per_seq = [
+        _strand_matches(ctx, seq, [int(h) for h in np.flatnonzero(row)], find_partials)
+        for seq, row in zip(seqs, covered, strict=True)
+    ]
 
     pairs: list[Pair] = []
     if full == 0:

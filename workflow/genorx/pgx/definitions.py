@@ -49,6 +49,13 @@ class Locus:
     def key(self) -> tuple[str, int]:
         return (self.chrom, self.position)
 
+    def same_variant(self, other: Locus) -> bool:
+        """PharmCAT's identity of an exemption locus: the rsid when it has one, else the HGVS name
+        (a position can carry two different variants, e.g. a SNP and a deletion)."""
+        if other.rsid is not None:
+            return other.rsid == self.rsid
+        return other.hgvs is not None and other.hgvs == self.hgvs
+
     @property
     def label(self) -> str:
         return f"{self.chrom}:{self.position}" + (f" ({self.rsid})" if self.rsid else "")
@@ -73,7 +80,8 @@ class NamedAllele:
 class Exemptions:
     """Gene-specific rules from ``exemptions.json`` (empty when absent)."""
 
-    ignored_positions: frozenset[int] = frozenset()
+    ignored_positions: frozenset[int] = frozenset()  # positions of ``ignored_loci``
+    ignored_loci: tuple[Locus, ...] = ()  # matched by rsid, else HGVS name (as PharmCAT)
     extra_positions: tuple[Locus, ...] = ()
     required_positions: frozenset[int] = frozenset()
     ignored_alleles: frozenset[str] = frozenset()
@@ -117,6 +125,7 @@ def _locus(raw: dict[str, Any]) -> Locus:
 def parse_exemptions(raw: dict[str, Any]) -> Exemptions:
     return Exemptions(
         ignored_positions=frozenset(int(p["position"]) for p in raw.get("ignoredPositions") or ()),
+        ignored_loci=tuple(_locus(p) for p in raw.get("ignoredPositions") or ()),
         extra_positions=tuple(_locus(p) for p in raw.get("extraPositions") or ()),
         required_positions=frozenset(int(p) for p in raw.get("requiredPositions") or ()),
         ignored_alleles=frozenset(raw.get("ignoredAlleles") or ()),

@@ -125,11 +125,14 @@ def sort_diplotypes(diplotypes: list[RankedDiplotype]) -> list[RankedDiplotype]:
     return sorted(diplotypes, key=cmp_to_key(_cmp_diplotype))
 
 
-def rank_pairs(prep: PreparedHaplotypes, pairs: list[tuple[int, int | None]]) -> list[RankedDiplotype]:
+def rank_pairs(
+    prep: PreparedHaplotypes, pairs: list[tuple[int, int | None]], penalties: list[int] | None = None
+) -> list[RankedDiplotype]:
+    """Diplotypes of haplotype pairs, scored (minus ``penalties``, see ``wobble``) and sorted."""
     out = []
-    for h1, h2 in pairs:
+    for n, (h1, h2) in enumerate(pairs):
         haps = [(prep.names[h1], prep.reference[h1])]
-        score = int(prep.scores[h1])
+        score = int(prep.scores[h1]) - (penalties[n] if penalties else 0)
         if h2 is not None:
             haps.append((prep.names[h2], prep.reference[h2]))
             score += int(prep.scores[h2])

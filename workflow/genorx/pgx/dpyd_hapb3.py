@@ -125,7 +125,7 @@ class HapB3:
             return StrandMatch(call, "hap", self.defined[call], m.sequence, (call,), (), m.alleles)
         return self._combo((*m.components, call), (), m)
 
-    def reference_match(self, seq: tuple[str, ...], seq_key: str) -> StrandMatch:
+    def reference_match(self, seq: tuple[str, ...], seq_key: tuple[str, ...]) -> StrandMatch:
         """The match of a sequence that is reference apart from HapB3."""
         call = self.strand_call(seq)
         return StrandMatch(call, "hap", self.defined[call], seq_key, (call,), (), seq)

@@ -76,7 +76,7 @@ def _reference_pairs(data: UsableData, hb3: HapB3) -> list[Pair]:
     """Phased sample whose only variants are HapB3's: each strand is HapB3, intronic or reference."""
     strands = build_strands(data.alleles, data.phased, data.phase_sets)
     seqs = [tuple(strands.strand1)] if strands.haploid else [tuple(strands.strand1), tuple(strands.strand2)]
-    matches = [hb3.reference_match(s, ";".join(s)) for s in seqs]
+    matches = [hb3.reference_match(s, s) for s in seqs]
     if strands.haploid:
         return [(matches[0], None)]
     return [(matches[0], matches[1])]

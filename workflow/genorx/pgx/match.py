@@ -21,6 +21,7 @@ from genorx.pgx.definitions import GeneDefinition
 from genorx.pgx.diplotype import RankedDiplotype, build_strands, consistent_pairs, rank_pairs
 from genorx.pgx.genotypes import LocusCall, SampleGenotypes
 from genorx.pgx.prepare import PreparedHaplotypes, excluded_positions, prepare
+from genorx.pgx.wobble import wobble_penalties
 
 __all__ = ["Diplotype", "GeneCall", "MatchOptions", "call_gene"]
 
@@ -73,13 +74,17 @@ class UsableData:
 
 def usable_data(defn: GeneDefinition, sg: SampleGenotypes, excluded: frozenset[int]) -> UsableData:
     positions, alleles, phased, sets, undocumented, warnings = [], [], [], [], [], []
+    known_sets = _known_alleles(defn, sg)
     for j, call in enumerate(sg.calls):
         if j in excluded or call.alleles is None:
             continue
         locus = call.locus
         als = call.alleles
-        known = {locus.ref, *locus.alts}
-        unknown = [a for a in als if a not in known]
+        known = known_sets[j]
+        if len(als) == 2 and als[0] in known and als[1] in known:
+            unknown = []
+        else:
+            unknown = [a for a in als if a not in known]
         if unknown:
             if defn.gene in TREAT_UNDOCUMENTED_AS_REFERENCE:
                 als = tuple(a if a in known else locus.ref for a in als)
@@ -97,6 +102,19 @@ def usable_data(defn: GeneDefinition, sg: SampleGenotypes, excluded: frozenset[i
         phased.append(call.phased)
         sets.append(call.phase_set)
     return UsableData(tuple(positions), alleles, phased, sets, undocumented, warnings)
+
+
+_KNOWN: dict[int, tuple[GeneDefinition, list[frozenset[str]]]] = {}
+
+
+def _known_alleles(defn: GeneDefinition, sg: SampleGenotypes) -> list[frozenset[str]]:
+    """Per locus of ``sg``, REF + ALTs (cached per definition)."""
+    hit = _KNOWN.get(id(defn))
+    if hit is None or hit[0] is not defn or len(hit[1]) != len(sg.calls):
+        if len(_KNOWN) > 256:
+            _KNOWN.clear()
+        hit = _KNOWN[id(defn)] = (defn, [frozenset((c.locus.ref, *c.locus.alts)) for c in sg.calls])
+    return hit[1]
 
 
 def _report_rows(
@@ -192,7 +210,9 @@ def diplotypes_for(
 ) -> list[RankedDiplotype]:
     prep = prepared_for(defn, data.positions, assume_reference)
     strands = build_strands(data.alleles, data.phased, data.phase_sets)
-    return rank_pairs(prep, consistent_pairs(prep, strands))
+    pairs = consistent_pairs(prep, strands)
+    refs = [defn.loci[j].ref for j in data.positions]
+    return rank_pairs(prep, pairs, wobble_penalties(prep, strands, refs, pairs) if pairs else None)
 
 
 def finish(

@@ -29,25 +29,49 @@ class PreparedHaplotypes:
     raw: tuple[tuple[str | None, ...], ...]  # (H, P) as defined (None = says nothing)
     distinct: tuple[tuple[str | None, ...], ...]  # per position: distinct allele strings
     hap_index: np.ndarray  # int (P, H): index into distinct[p]
-    _columns: dict[tuple[int, str], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    _bank: list = field(default_factory=list, compare=False, repr=False)  # see match_matrix
+    _cores: list[frozenset[int]] = field(default_factory=list, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.names)
 
+    def core_sets(self) -> list[frozenset[int]]:
+        """Per haplotype, the positions its definition gives an allele for (cached)."""
+        if not self._cores and self.names:
+            self._cores.extend(frozenset(p for p, a in enumerate(row) if a is not None) for row in self.raw)
+        return self._cores
+
     def match_matrix(self, observed: list[str]) -> np.ndarray:
         """(H, P) bool: haplotype h's allele at position p accepts ``observed[p]``
-        (a blank, possible without ``assume_reference``, accepts anything)."""
-        n_h, n_p = len(self.names), len(self.positions)
-        out = np.empty((n_h, n_p), dtype=bool)
-        for p in range(n_p):
-            key = (p, observed[p])
-            col = self._columns.get(key)
-            if col is None:
-                obs = observed[p]
-                ok = np.array([d is None or allele_matches(d, obs) for d in self.distinct[p]], dtype=bool)
-                col = self._columns[key] = ok[self.hap_index[p]]
-            out[:, p] = col
-        return out
+        (a blank, possible without ``assume_reference``, accepts anything).
+
+        Columns are computed once per (position, allele) and kept in a bank; a call is one
+        dictionary lookup per position and one fancy-indexing copy."""
+        bank = self._bank
+        if not bank:
+            bank.append(np.zeros((len(self.names), 64), dtype=bool))  # column storage
+            bank.append([{} for _ in self.positions])  # per position: allele -> column
+            bank.append([0])  # columns used
+        index: list[dict[str, int]] = bank[1]
+        cols = [index[p].get(obs, -1) for p, obs in enumerate(observed)]
+        if -1 in cols:
+            for p, c in enumerate(cols):
+                if c < 0:
+                    cols[p] = self._add_column(p, observed[p])
+        return bank[0][:, cols]
+
+    def _add_column(self, p: int, obs: str) -> int:
+        store, index, used = self._bank
+        k = used[0]
+        if k == store.shape[1]:
+            grown = np.zeros((store.shape[0], 2 * k), dtype=bool)
+            grown[:, :k] = store
+            self._bank[0] = store = grown
+        ok = np.array([d is None or allele_matches(d, obs) for d in self.distinct[p]], dtype=bool)
+        store[:, k] = ok[self.hap_index[p]]
+        index[p][obs] = k
+        used[0] = k + 1
+        return k
 
 
 def unused_positions(defn: GeneDefinition) -> frozenset[int]:
@@ -65,11 +89,27 @@ def unused_positions(defn: GeneDefinition) -> frozenset[int]:
     return frozenset(used_by_ignored - used_by_others)
 
 
+_EXCLUDED: dict[int, tuple[GeneDefinition, frozenset[int]]] = {}
+
+
 def excluded_positions(defn: GeneDefinition) -> frozenset[int]:
-    """Loci indices never used for matching: exemption-ignored positions + unused ones."""
-    ignored = defn.exemptions.ignored_positions
-    by_pos = {j for j, locus in enumerate(defn.loci) if locus.position in ignored}
-    return frozenset(by_pos) | unused_positions(defn)
+    """Cached ``_excluded_positions`` (called for every sample)."""
+    hit = _EXCLUDED.get(id(defn))
+    if hit is not None and hit[0] is defn:
+        return hit[1]
+    if len(_EXCLUDED) > 256:
+        _EXCLUDED.clear()
+    out = _excluded_positions(defn)
+    _EXCLUDED[id(defn)] = (defn, out)
+    return out
+
+
+def _excluded_positions(defn: GeneDefinition) -> frozenset[int]:
+    """Loci indices never used for matching: exemption-ignored variants (same rsid, else same HGVS
+    name: a definition variant at an ignored position but of another kind is kept) + unused ones."""
+    ignored = defn.exemptions.ignored_loci
+    by_id = {j for j, locus in enumerate(defn.loci) if any(locus.same_variant(x) for x in ignored)}
+    return frozenset(by_id) | unused_positions(defn)
 
 
 def prepare(
