@@ -161,7 +161,12 @@ class _Reader:
 
 def site_keys(chroms: list[str] | np.ndarray, positions: np.ndarray) -> np.ndarray:
     """Sorted unique ``chrom_code << 32 | pos`` keys of scorable positions."""
-    codes = np.array([CHROM_CODES.get(c, 0) for c in chroms], dtype=np.int64)
+    codes = (
+        pl.Series(list(chroms), dtype=pl.String)
+        .replace_strict(CHROM_CODES, default=0, return_dtype=pl.Int64)
+        .to_numpy()
+        .astype(np.int64)
+    )
     pos = np.asarray(positions, dtype=np.int64)
     ok = (codes > 0) & (pos > 0)
     return np.unique((codes[ok] << 32) | pos[ok])
