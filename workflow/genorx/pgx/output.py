@@ -59,10 +59,26 @@ def _source_key(result: GeneResult, used: set[str]) -> str | None:
     return " OR ".join(dict.fromkeys(keys)) or None
 
 
+_ROWS: dict[int, tuple[list, list[dict[str, Any]]]] = {}
+
+
+def _rows(items: list) -> list[dict[str, Any]]:
+    """Dicts of a call's genotype / missing-position records. Cohort calls share these lists
+    between samples with the same genotypes, so the dicts are built once per list."""
+    hit = _ROWS.get(id(items))
+    if hit is not None and hit[0] is items:
+        return hit[1]
+    if len(_ROWS) > 100_000:
+        _ROWS.clear()
+    rows = [_flat(x) for x in items]
+    _ROWS[id(items)] = (items, rows)
+    return rows
+
+
 def _missing(result: GeneResult) -> list[dict[str, Any]]:
     if result.call is None:
         return []
-    return [_flat(m) for m in result.call.missing_positions]
+    return _rows(result.call.missing_positions)
 
 
 def gene_json(result: GeneResult, sources: dict[str, set[str]]) -> dict[str, Any]:
@@ -81,7 +97,7 @@ def gene_json(result: GeneResult, sources: dict[str, set[str]]) -> dict[str, Any
         "missing_positions": _missing(result),
         "no_call_reason": result.no_call_reason,
         "candidates": [{"diplotype": d.name, "score": d.score} for d in call.candidates] if call else [],
-        "genotypes": [_flat(g) for g in call.genotypes_used] if call else [],
+        "genotypes": _rows(call.genotypes_used) if call else [],
         "warnings": list(call.warnings) if call else [],
         "notes": list(result.notes),
         # the matcher's diplotypes, only where they differ from those used for recommendations

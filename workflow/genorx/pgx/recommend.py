@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from genorx.kb.model import Guideline, KnowledgeBase, LookupValue, Recommendation
 from genorx.pgx.phenotype import NO_RESULT, DiplotypeResult
@@ -108,28 +109,39 @@ def _matches(rec: Recommendation, genes: tuple[str, ...], keys: tuple[str | None
     return bool(rec.lookup_key)
 
 
-def _evidence(genes: list[str], results: dict[str, GeneResult]) -> tuple[str, list[str]]:
+def _gene_evidence(g: str, r: GeneResult) -> tuple[bool, tuple[str, ...]]:
+    """(incomplete?, notes) of one gene's result."""
+    if not r.called:
+        return True, (f"{g}: not called ({r.no_call_reason or 'no data'}); looked up as {NO_RESULT}",)
     notes: list[str] = []
     incomplete = False
+    if r.call_status == "ambiguous":
+        incomplete = True
+        notes.append(f"{g}: ambiguous call ({r.display})")
+    missing = r.call.missing_positions if r.call is not None else []
+    if missing:
+        incomplete = True
+        shown = ", ".join(f"{m.chrom}:{m.pos} ({m.reason})" for m in missing[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        notes.append(f"{g}: missing {shown}{more}")
+    if r.inferred:
+        notes.append(f"{g}: recommendation diplotype inferred from the lowest-function alleles")
+    if r.source == "outside":
+        notes.append(f"{g}: from an outside call")
+    return incomplete, tuple(notes)
+
+
+def _evidence(
+    genes: tuple[str, ...], results: dict[str, GeneResult], memo: dict[str, tuple[bool, tuple[str, ...]]]
+) -> tuple[str, tuple[str, ...]]:
+    """``complete``/``incomplete`` and the notes of a guideline's genes (``memo``: per sample)."""
+    incomplete, notes = False, ()
     for g in genes:
-        r = results[g]
-        if not r.called:
-            incomplete = True
-            notes.append(f"{g}: not called ({r.no_call_reason or 'no data'}); looked up as {NO_RESULT}")
-            continue
-        if r.call_status == "ambiguous":
-            incomplete = True
-            notes.append(f"{g}: ambiguous call ({r.display})")
-        missing = r.call.missing_positions if r.call is not None else []
-        if missing:
-            incomplete = True
-            shown = ", ".join(f"{m.chrom}:{m.pos} ({m.reason})" for m in missing[:10])
-            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-            notes.append(f"{g}: missing {shown}{more}")
-        if r.inferred:
-            notes.append(f"{g}: recommendation diplotype inferred from the lowest-function alleles")
-        if r.source == "outside":
-            notes.append(f"{g}: from an outside call")
+        if g not in memo:
+            memo[g] = _gene_evidence(g, results[g])
+        inc, n = memo[g]
+        incomplete = incomplete or inc
+        notes += n
     return ("incomplete" if incomplete else "complete"), notes
 
 
@@ -210,7 +222,7 @@ def recommend(
     kb: KnowledgeBase,
     results: dict[str, GeneResult],
     genes_of_interest: set[str],
-    cache: dict[tuple, Outcome] | None = None,
+    cache: dict[tuple, Any] | None = None,
 ) -> RecommendationSet:
     """Recommendations for one sample (``results``: every guideline gene, called or not).
 
@@ -220,23 +232,27 @@ def recommend(
     recs: list[RecommendationResult] = []
     not_assessed: list[Unmatched] = []
     no_rec: list[Unmatched] = []
-    signatures: dict[str, tuple] = {}
+    evidence_memo: dict[str, tuple[bool, tuple[str, ...]]] = {}
+    ids = cache.setdefault(("__gene_result_ids__",), {}) if cache is not None else {}
+    gene_ids: dict[str, int] = {}
     for gl in kb.guidelines:
         genes = tuple(gl.genes)
         if not genes or not set(genes) & genes_of_interest:
             continue
-        status, notes = _evidence(list(genes), results)
-        evidence = (status, tuple(notes))
         if cache is None:
-            outcome = _outcome(kb, gl, results, evidence)
+            outcome = _outcome(kb, gl, results, _evidence(genes, results, evidence_memo))
         else:
+            # each gene result (call + evidence) becomes a small int, so a guideline's key is cheap
             for g in genes:
-                if g not in signatures:
-                    signatures[g] = _gene_signature(results[g])
-            key = (gl.id, tuple(signatures[g] for g in genes), evidence)
+                if g not in gene_ids:
+                    if g not in evidence_memo:
+                        evidence_memo[g] = _gene_evidence(g, results[g])
+                    token = (g, _gene_signature(results[g]), evidence_memo[g])
+                    gene_ids[g] = ids.setdefault(token, len(ids))
+            key = (gl.id, tuple(gene_ids[g] for g in genes))
             outcome = cache.get(key)
             if outcome is None:
-                outcome = cache[key] = _outcome(kb, gl, results, evidence)
+                outcome = cache[key] = _outcome(kb, gl, results, _evidence(genes, results, evidence_memo))
         recs += outcome[0]
         not_assessed += outcome[1]
         no_rec += outcome[2]

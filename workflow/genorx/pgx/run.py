@@ -20,7 +20,7 @@ from genorx.pgx.cohort import call_cohort
 from genorx.pgx.output import gene_sources, sample_json, write_outputs
 from genorx.pgx.outside import read_outside_calls
 from genorx.pgx.phenotype import GeneContext, gene_context
-from genorx.pgx.recommend import Outcome, recommend
+from genorx.pgx.recommend import recommend
 from genorx.pgx.results import (
     NOT_CALLED_BY_DEFAULT,
     OUTSIDE_ONLY_NOTE,
@@ -58,7 +58,7 @@ class PgxRun:
     def documents(self) -> Iterator[dict[str, Any]]:
         """The JSON ``samples`` entries, one at a time (recommendations matched here)."""
         sources = gene_sources(self.kb)
-        cache: dict[tuple, Outcome] = {}
+        cache: dict[tuple, Any] = {}
         for sample, results in zip(self.samples, self.per_sample, strict=True):
             recs = recommend(self.kb, results, self.interest, cache)
             yield sample_json(sample, [results[g] for g in self.shown], recs, sources)
