@@ -12,13 +12,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import snakemake_cmd, venv_env
 from fhir.resources.R4B.bundle import Bundle
 from genorx.report.therapy import read_tsv
 from test_report_support import html_rows
 
 pytestmark = pytest.mark.slow
-
-WORKFLOW_FIXTURES = ("demo_workflow", "workflow_run", "demo_run", "demo_results")
 
 # CPIC phenotypes of the planted diplotypes (CYP2D6 is not called from short-read VCFs, as in PharmCAT).
 PHENOTYPES = {
@@ -73,18 +72,12 @@ EXPECTED_ROWS = [
 
 
 @pytest.fixture(scope="module")
-def demo(request) -> dict:
-    """The foundation's completed demo workflow run: its working directory and demo manifest."""
-    for name in WORKFLOW_FIXTURES:
-        try:
-            run = request.getfixturevalue(name)
-        except pytest.FixtureLookupError:
-            continue
-        workdir = Path(getattr(run, "workdir", None) or getattr(run, "path", None) or run)
-        manifests = sorted(workdir.glob("**/manifest.json"), key=lambda p: len(p.parts))
-        assert manifests, f"no demo manifest.json under {workdir}"
-        return {"workdir": workdir, "manifest": json.loads(manifests[0].read_text())}
-    pytest.skip("needs the foundation's session-scoped demo workflow fixture in tests/conftest.py")
+def demo(demo_workflow) -> dict:
+    """The foundation's single workflow run on the demo (tests/conftest.py)."""
+    run = demo_workflow
+    missing = [p for p in PHENOTYPES if not (run.workdir / "results" / p / "report.json").is_file()]
+    assert not missing, f"report outputs missing for {missing}:\n{run.log[-3000:]}"
+    return {"workdir": run.workdir, "manifest": run.manifest, "config": run.config}
 
 
 def _results(demo, patient) -> Path:
@@ -172,8 +165,8 @@ def test_cohort_summary_lists_every_patient(demo):
 def test_snakemake_report_builds_the_run_record(demo, tmp_path):
     out = tmp_path / "run-record.zip"
     done = subprocess.run(
-        ["snakemake", "--report", str(out), "--directory", str(demo["workdir"]), "--cores", "1"],
-        cwd=Path(__file__).resolve().parent.parent,
+        snakemake_cmd(demo["workdir"], demo["config"], "--report", str(out), cores=1),
+        env=venv_env(),
         capture_output=True,
         text=True,
         timeout=600,
@@ -182,5 +175,5 @@ def test_snakemake_report_builds_the_run_record(demo, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     names = zipfile.ZipFile(out).namelist()
     for name in ("therapy.tsv", "report.html", "report.fhir.json"):
-        assert sum(n.endswith(f"/{name}") for n in names) == len(PHENOTYPES), name
+        assert sum(n.endswith(f"/{name}") and "/data/" in n for n in names) == len(PHENOTYPES), name
     assert any(n.endswith("/summary.html") for n in names)
