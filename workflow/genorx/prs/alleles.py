@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import polars as pl
+
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
 _DNA = re.compile(r"^[ACGT]+$")
 _BUILDS = {
@@ -48,3 +50,11 @@ def complement(allele: str) -> str:
 
 def is_dna(allele: str) -> bool:
     return bool(_DNA.match(allele))
+
+
+def complement_series(s: pl.Series) -> pl.Series:
+    """:func:`complement` of every value (null stays null), computed once per distinct allele."""
+    mapping = {u: complement(u) for u in s.drop_nulls().unique().to_list()}
+    if not mapping:
+        return s.cast(pl.String)
+    return s.replace_strict(mapping, default=None, return_dtype=pl.String)

@@ -8,18 +8,18 @@ import numpy as np
 import polars as pl
 
 from genorx.errors import input_error
-from genorx.prs.alleles import complement
+from genorx.prs.alleles import complement_series
 
 
 def effect_sequences(log: pl.DataFrame) -> pl.DataFrame:
     """Matched rows with the effect allele as it reads on the target strand (``eff``)."""
     matched = log.filter(pl.col("outcome") == "matched")
-    flipped = matched["match_type"].str.ends_with("_flip")
-    eff = [
-        complement(a) if f else a
-        for a, f in zip(matched["effect_allele"].to_list(), flipped.to_list(), strict=True)
-    ]
-    return matched.with_columns(eff=pl.Series(eff, dtype=pl.String))
+    flipped = complement_series(matched["effect_allele"])
+    return matched.with_columns(
+        eff=pl.when(pl.col("match_type").str.ends_with("_flip"))
+        .then(flipped)
+        .otherwise(pl.col("effect_allele"))
+    )
 
 
 def read_ref_freq(path: Path) -> pl.DataFrame:

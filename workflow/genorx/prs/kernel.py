@@ -129,25 +129,38 @@ def score_kernel(
         lo = (n * b) // n_blocks
         hi = min(n, (n * (b + 1)) // n_blocks)
         x = np.empty(hi - lo, np.float64)
-        dd = np.empty(hi - lo, np.int64)
-        oo = np.empty(hi - lo, np.int64)
+        ex_j = np.empty(hi - lo, np.int64)  # samples whose call is not a plain diploid one
+        ex_d = np.empty(hi - lo, np.int64)
+        ex_o = np.empty(hi - lo, np.int64)
         for m in range(m_n):
             row = codes[cand[m]]
             val, den, obs = _tables(allele[m], etype[m], freq[m], mean_impute)
+            n_ex = 0
             for j in range(lo, hi):  # decode once per variant and sample ...
                 c = row[j]
                 x[j - lo] = val[c]
-                dd[j - lo] = den[c]
-                oo[j - lo] = obs[c]
-            for s in range(s_n):  # ... then one vector update per score it belongs to
+                if den[c] != 2 or obs[c] != 2:
+                    ex_j[n_ex] = j
+                    ex_d[n_ex] = den[c] - 2
+                    ex_o[n_ex] = obs[c] - 2
+                    n_ex += 1
+            for s in range(s_n):  # ... then one multiply-add per score it belongs to
                 if not member[m, s]:
                     continue
                 w = weights[m, s]
                 srow = sums[s]
-                drow = denom[s]
-                arow = allele_ct[s]
                 for j in range(hi - lo):
                     srow[lo + j] += x[j] * w
-                    drow[lo + j] += dd[j]
-                    arow[lo + j] += oo[j]
+                drow = denom[s]
+                arow = allele_ct[s]
+                for e in range(n_ex):  # denominators: 2 per variant, corrected where not diploid
+                    drow[ex_j[e]] += ex_d[e]
+                    arow[ex_j[e]] += ex_o[e]
+    for s in range(s_n):
+        base = 0
+        for m in range(m_n):
+            if member[m, s]:
+                base += 2
+        denom[s] += base
+        allele_ct[s] += base
     return sums.T.copy(), denom.T.copy(), allele_ct.T.copy()

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from genorx.prs.alleles import complement_series
 from genorx.prs.scorefile import ScoringFile
 
 PRIORITY = [
@@ -75,14 +76,6 @@ class MatchResult:
     summary: list[ScoreMatch]
 
 
-def _flip(col: str) -> pl.Expr:
-    c = pl.col(col)
-    dna = c.str.contains(r"^[ACGT]+$")
-    swapped = c.str.replace_all("A", "a").str.replace_all("T", "A").str.replace_all("a", "T")
-    swapped = swapped.str.replace_all("C", "c").str.replace_all("G", "C").str.replace_all("c", "G")
-    return pl.when(dna).then(swapped).otherwise(c)
-
-
 def score_rows(scores: list[ScoringFile]) -> pl.DataFrame:
     """All rows of all scores, with ``score_idx`` and ``pgs_id``."""
     parts = [
@@ -116,7 +109,11 @@ def _explode_sites(sites: pl.DataFrame) -> pl.DataFrame:
 def _candidate_pairs(rows: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
     """Every (row, record, ALT) pair at a shared position, labelled with its match type."""
     pairs = rows.join(_explode_sites(sites), on=["chrom", "pos"], how="inner")
-    pairs = pairs.with_columns(ea_f=_flip("effect_allele"), oa_f=_flip("other_allele"))
+    pairs = pairs.with_columns(
+        ea_f=complement_series(pairs["effect_allele"]),
+        oa_f=complement_series(pairs["other_allele"]),
+        t_ref_f=complement_series(pairs["t_ref"]),
+    )
     ea, oa, eaf, oaf = pl.col("effect_allele"), pl.col("other_allele"), pl.col("ea_f"), pl.col("oa_f")
     ref, alt = pl.col("t_ref"), pl.col("t_alt")
     has_oa, ref_only = oa.is_not_null(), alt.is_null()
@@ -149,7 +146,7 @@ def _candidate_pairs(rows: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit(ABSENT, pl.Int32))
         .otherwise(pl.col("allele"))
     )
-    site_ref_flip = _flip("t_ref")
+    site_ref_flip = pl.col("t_ref_f")
     ambiguous = (
         pl.when(alt.is_not_null())
         .then(site_ref_flip == alt)
@@ -239,13 +236,21 @@ def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchO
 
 
 def _summary(scores: list[ScoringFile], log: pl.DataFrame, options: MatchOptions) -> list[ScoreMatch]:
+    outcomes: dict[int, dict[str, int]] = {}
+    for i, outcome, n in log.group_by(["score_idx", "outcome"]).len().iter_rows():
+        outcomes.setdefault(i, {})[outcome] = int(n)
+    types: dict[int, dict[str, int]] = {}
+    matched = log.filter(pl.col("outcome") == "matched")
+    for i, mt, n in matched.group_by(["score_idx", "match_type"]).len().iter_rows():
+        types.setdefault(i, {})[mt] = int(n)
+    dups = dict(
+        log.group_by("score_idx").agg(pl.col("duplicate_best_match").fill_null(False).sum()).iter_rows()
+    )
     out = []
     for i, sf in enumerate(scores):
-        part = log.filter(pl.col("score_idx") == i)
-        counts = dict(part["outcome"].value_counts().iter_rows())
-        types = dict(part.filter(pl.col("outcome") == "matched")["match_type"].value_counts().iter_rows())
+        counts = outcomes.get(i, {})
         n_variants = sf.n_scorable
-        n_matched = int(counts.get("matched", 0))
+        n_matched = counts.get("matched", 0)
         rate = n_matched / n_variants if n_variants else 0.0
         out.append(
             ScoreMatch(
@@ -256,9 +261,9 @@ def _summary(scores: list[ScoringFile], log: pl.DataFrame, options: MatchOptions
                 n_matched=n_matched,
                 match_rate=rate,
                 passed=rate >= options.min_overlap - 1e-12 and n_matched > 0,
-                duplicate_best_match=int(part["duplicate_best_match"].fill_null(False).sum()),
-                counts={k: int(v) for k, v in sorted(counts.items())},
-                match_types={k: int(types.get(k, 0)) for k in PRIORITY},
+                duplicate_best_match=int(dups.get(i, 0)),
+                counts=dict(sorted(counts.items())),
+                match_types={k: types.get(i, {}).get(k, 0) for k in PRIORITY},
             )
         )
     return out
