@@ -6,24 +6,26 @@ phasing, phase sets and statuses at every defining position) form one group: the
 is matched once and its call copied to every member. Real cohorts have few distinct
 vectors per gene (the 1000 Genomes panel: tens to a few hundred out of 3,202), so the
 matching cost follows the number of distinct vectors, not the number of samples.
-``threads > 1`` spreads genes over worker processes (each reads only its genes' regions
-when the VCF is indexed).
+``threads > 1`` spreads genes over forked worker processes (each reads only its genes'
+regions when the VCF is indexed; otherwise the parent reads once and the workers match).
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import fields
 from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from genorx.errors import GenorxError
 from genorx.pgx.calls import GeneCall
 from genorx.pgx.definitions import GeneDefinition
-from genorx.pgx.genotypes import GeneGenotypes, SampleGenotypes, read_sample_genotypes
+from genorx.pgx.genotypes import GeneGenotypes, LocusCall, SampleGenotypes, read_sample_genotypes
 from genorx.pgx.match import MatchOptions, call_gene
 
 
@@ -63,10 +65,23 @@ def call_groups(
     """One call per distinct genotype vector + the group index of every sample."""
     first, inverse = genotype_groups(gg)
     group_calls = []
-    for rep in first:
-        rep = int(rep)
-        calls = tuple(gg.locus_call(rep, j) for j in range(len(gg.loci)))
-        sg = SampleGenotypes(defn.gene, samples[rep], calls, tuple(gg.warnings), gg.contig_absent)
+    # LocusCalls repeat across groups (most positions are reference): build each once
+    made: dict[tuple, LocusCall] = {}
+    codes, phased, ps, status = (
+        gg.codes.tolist(),
+        gg.phased.tolist(),
+        gg.phase_set.tolist(),
+        gg.status.tolist(),
+    )
+    for rep in first.tolist():
+        calls = []
+        for j in range(len(gg.loci)):
+            key = (j, *codes[rep][j], phased[rep][j], ps[rep][j], status[rep][j])
+            call = made.get(key)
+            if call is None:
+                call = made[key] = gg.locus_call(rep, j)
+            calls.append(call)
+        sg = SampleGenotypes(defn.gene, samples[rep], tuple(calls), tuple(gg.warnings), gg.contig_absent)
         group_calls.append(call_gene(defn, sg, options))
     return group_calls, inverse
 
@@ -95,18 +110,35 @@ def _expand(group_calls: list[GeneCall], inverse: np.ndarray, samples: list[str]
     return out
 
 
-def _worker(
-    vcf: Path,
-    definitions: dict[str, GeneDefinition],
-    samples: list[str] | None,
-    targets_tsv: Path | None,
-    absent_as_ref: bool,
-    options: MatchOptions,
-) -> tuple[list[str], dict[str, tuple[list[GeneCall], np.ndarray]]]:
-    """Read + match some genes; returns compact groups (cheap to send between processes)."""
-    gset = read_sample_genotypes(vcf, definitions, samples, targets_tsv, absent_as_ref)
-    out = {g: call_groups(d, gset.genes[g], gset.samples, options) for g, d in definitions.items()}
-    return gset.samples, out
+# State handed to forked worker processes (inherited, never pickled): definitions, options,
+# VCF arguments and, for VCFs without an index, the genotypes the parent already read.
+_SHARED: dict[str, Any] = {}
+
+
+def _match_genes(genes: list[str]) -> tuple[list[str], dict[str, tuple[list[GeneCall], np.ndarray]]]:
+    """Read (unless the parent did) and match some genes; returns compact groups."""
+    st = _SHARED
+    defs = {g: st["defs"][g] for g in genes}
+    gset = st.get("gset")
+    if gset is None:
+        gset = read_sample_genotypes(st["vcf"], defs, st["samples"], st["targets"], st["absent_as_ref"])
+    return gset.samples, {g: call_groups(defs[g], gset.genes[g], gset.samples, st["opts"]) for g in genes}
+
+
+def _indexed(vcf: Path) -> bool:
+    return any(Path(str(vcf) + ext).exists() for ext in (".tbi", ".csi"))
+
+
+def _chunks(defs: dict[str, GeneDefinition], workers: int) -> list[list[str]]:
+    """Genes spread over workers, biggest first onto the least loaded (cost ~ positions)."""
+    load = [0.0] * workers
+    chunks: list[list[str]] = [[] for _ in range(workers)]
+    cost = {g: len(d.loci) * (1 + len(d.named_alleles) / 100) for g, d in defs.items()}
+    for g in sorted(defs, key=lambda g: -cost[g]):
+        k = load.index(min(load))
+        chunks[k].append(g)
+        load[k] += cost[g]
+    return [c for c in chunks if c]
 
 
 def call_cohort(
@@ -120,7 +152,11 @@ def call_cohort(
     options: MatchOptions | None = None,
 ) -> list[GeneCall]:
     """GeneCalls for every (sample, gene), sample-major in VCF sample order, genes in the
-    order given (default: the definitions' order)."""
+    order given (default: the definitions' order).
+
+    ``threads > 1``: genes are spread over forked worker processes. With an indexed VCF each
+    worker reads only its genes' regions; otherwise the parent reads once and the workers
+    (sharing its memory) only match."""
     opts = options or MatchOptions()
     wanted = list(genes) if genes else list(definitions)
     unknown = [g for g in wanted if g not in definitions]
@@ -131,21 +167,23 @@ def call_cohort(
     defs = {g: definitions[g] for g in wanted}
     vcf = Path(vcf)
     workers = max(1, min(int(threads), len(defs)))
-    if workers == 1:
-        names, per_gene = _worker(vcf, defs, samples, targets_tsv, absent_as_ref, opts)
-    else:
-        chunks: list[dict[str, GeneDefinition]] = [{} for _ in range(workers)]
-        # spread the biggest definitions first, round-robin
-        for k, g in enumerate(sorted(defs, key=lambda g: -len(defs[g].loci) * len(defs[g].named_alleles))):
-            chunks[k % workers][g] = defs[g]
-        per_gene = {}
-        names = []
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [
-                pool.submit(_worker, vcf, c, samples, targets_tsv, absent_as_ref, opts) for c in chunks if c
-            ]
-            for fut in futures:
-                names, part = fut.result()
+    _SHARED.clear()
+    _SHARED.update(
+        defs=defs, vcf=vcf, samples=samples, targets=targets_tsv, absent_as_ref=absent_as_ref, opts=opts
+    )
+    try:
+        if workers == 1 or "fork" not in mp.get_all_start_methods():
+            names, per_gene = _match_genes(wanted)
+        else:
+            if not _indexed(vcf):
+                _SHARED["gset"] = read_sample_genotypes(vcf, defs, samples, targets_tsv, absent_as_ref)
+            per_gene = {}
+            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+                results = list(pool.map(_match_genes, _chunks(defs, workers)))
+            names = results[0][0]
+            for _, part in results:
                 per_gene.update(part)
+    finally:
+        _SHARED.clear()
     expanded = {g: _expand(*per_gene[g], names) for g in wanted}
     return [expanded[g][i] for i in range(len(names)) for g in wanted]
