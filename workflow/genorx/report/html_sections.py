@@ -25,6 +25,27 @@ def _kv(items: list[tuple[str, Any]]) -> str:
     return f'<dl class="kv">{rows}</dl>'
 
 
+def _positions(missing: list[str], n_defining: int, shown: int = 10) -> str:
+    """Missing positions, at most ``shown`` named (report.json lists every one)."""
+    if not missing:
+        return ""
+    if len(missing) == n_defining and len(missing) > shown:
+        reasons: dict[str, int] = {}
+        for label in missing:
+            inner = label[label.find("(") + 1 : label.rfind(")")] if "(" in label else ""
+            reason = inner.split(", ")[-1] or "unknown"
+            reasons[reason] = reasons.get(reason, 0) + 1
+        why = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))
+        return f"all {len(missing)} defining positions ({why})"
+    more = f" and {len(missing) - shown} more (see report.json)" if len(missing) > shown else ""
+    return ", ".join(missing[:shown]) + more
+
+
+def _warnings(warnings: list[str], shown: int = 3) -> str:
+    more = f"; and {len(warnings) - shown} more warnings (see report.json)" if len(warnings) > shown else ""
+    return "; ".join(warnings[:shown]) + more
+
+
 def genes(doc: dict[str, Any]) -> str:
     rows = []
     for g in doc["genes"]:
@@ -36,7 +57,7 @@ def genes(doc: dict[str, Any]) -> str:
             detail = "tied: " + ", ".join(tied)
         elif status == "no_call":
             detail = g["no_call_reason"] or "not called"
-        missing = ", ".join(g["missing_positions"])
+        missing = _positions(g["missing_positions"], g["n_defining_positions"])
         rows.append(
             f'<tr data-gene="{e(g["gene"])}"><td><strong>{e(g["gene"])}</strong></td>'
             f'<td class="diplotype">{e(g["diplotype"]) or "&ndash;"}</td>'
@@ -48,7 +69,7 @@ def genes(doc: dict[str, Any]) -> str:
             f'<span class="notes">{e(detail)}</span></td>'
             f"<td>{'phased' if g['phased'] else 'unphased'}</td>"
             f'<td class="small">{e(missing) or "none"}'
-            f"{'<br>' + e('; '.join(g['warnings'])) if g['warnings'] else ''}</td></tr>"
+            f"{'<br>' + e(_warnings(g['warnings'])) if g['warnings'] else ''}</td></tr>"
         )
     body = "".join(rows) or '<tr><td colspan="8">No genes in pgx.json.</td></tr>'
     return (

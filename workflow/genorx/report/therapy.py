@@ -36,6 +36,7 @@ COLUMNS: tuple[str, ...] = (
     "demonstration",
 )
 
+MAX_NAMED = 10  # missing positions named per gene in a row's notes (report.json lists them all)
 STATUS_ORDER = {"complete": 0, "incomplete": 1, "not_assessed": 2}
 ROW_TYPE_ORDER = {"combined": 0, "pgx": 1, "no_recommendation": 2, "not_assessed": 3}
 
@@ -122,7 +123,8 @@ def evidence(rec: Recommendation, pgx: PgxSample) -> tuple[str, tuple[str, ...]]
         found = found or bool(call.missing)
         unnamed = [m for m in call.missing if not any(f"{m.chrom}:{m.pos}" in n for n in notes)]
         if unnamed:
-            notes.append(f"{gene}: missing " + ", ".join(m.label for m in unnamed))
+            more = f" and {len(unnamed) - MAX_NAMED} more" if len(unnamed) > MAX_NAMED else ""
+            notes.append(f"{gene}: missing " + ", ".join(m.label for m in unnamed[:MAX_NAMED]) + more)
     notes = [one_line(n) for n in _unique(notes)]
     status = "incomplete" if rec.evidence_status == "incomplete" or found else "complete"
     return status, tuple(notes)
