@@ -17,3 +17,9 @@ Modules, one job each:
 - :mod:`genorx.prs.demo_assets` demonstration scoring files and panel
 - :mod:`genorx.prs.cli` ``genorx prs ...``
 """
+
+import os
+
+# numba's OpenMP threads sleep instead of spinning between parallel regions: on a shared
+# machine spinning burns CPU the other thread (inflate) and other processes need.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

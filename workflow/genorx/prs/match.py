@@ -166,14 +166,16 @@ def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchO
     pairs = _candidate_pairs(
         scorable.select("score_idx", "row_nr", "chrom", "pos", "effect_allele", "other_allele"), sites
     )
-    at_site = pairs.select("score_idx", "row_nr").unique()
+    key = pl.col("score_idx").cast(pl.Int64) * (1 << 32) + pl.col("row_nr")
+    pairs = pairs.with_columns(rk=key)
+    at_site = pairs.select("rk").unique()
+    # a REF-type match without other allele repeats for every ALT of a record: keep one
+    repeat = (pl.col("allele") == 0) & (pl.col("k") > 1) & pl.col("match_type").str.starts_with("no_oa")
     best = (
-        pairs.filter(pl.col("match_type").is_not_null())
-        .unique(["score_idx", "row_nr", "cand", "allele", "match_type"], keep="first")
-        .filter(pl.col("priority") == pl.col("priority").min().over(["score_idx", "row_nr"]))
-        .sort(["score_idx", "row_nr", "cand", "k"])
-        .with_columns(n_best=pl.len().over(["score_idx", "row_nr"]))
-        .unique(["score_idx", "row_nr"], keep="first", maintain_order=True)
+        pairs.filter(pl.col("match_type").is_not_null() & ~repeat)
+        .sort(["rk", "priority", "cand", "k"])
+        .with_columns(n_best=pl.len().over(["rk", "priority"]))
+        .filter(pl.col("rk").is_first_distinct())
         .with_columns(duplicate_best_match=pl.col("n_best") > 1)
     )
     best = best.with_columns(
@@ -189,6 +191,7 @@ def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchO
     )
     target = pl.format("{}:{}:{}:{}", "chrom", "pos", "t_ref", pl.col("t_alt").fill_null("."))
     best = best.select(
+        "rk",
         "score_idx",
         "row_nr",
         "cand",
@@ -201,8 +204,9 @@ def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchO
         target.alias("target_variant"),
     )
     log = (
-        rows.join(best, on=["score_idx", "row_nr"], how="left")
-        .join(at_site.with_columns(at_site=pl.lit(True)), on=["score_idx", "row_nr"], how="left")
+        rows.with_columns(rk=key)
+        .join(best.drop("score_idx", "row_nr"), on="rk", how="left")
+        .join(at_site.with_columns(at_site=pl.lit(True)), on="rk", how="left")
         .with_columns(
             outcome=pl.when(pl.col("skip").is_not_null())
             .then(pl.concat_str(pl.lit("skipped_"), pl.col("skip")))
@@ -214,7 +218,7 @@ def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchO
             .then(pl.col("exclude"))
             .otherwise(pl.lit("matched"))
         )
-        .drop("at_site", "exclude")
+        .drop("at_site", "exclude", "rk")
         .sort(["score_idx", "row_nr"])
     )
     summary = _summary(scores, log, options)
