@@ -89,7 +89,7 @@ def make_data(samples: int, variants: int, n_scores: int) -> tuple[Path, list[Pa
 def plink_sums(sscore: Path) -> dict[str, float]:
     df = pl.read_csv(sscore, separator="\t", infer_schema_length=0)
     ids = df["#IID"] if "#IID" in df.columns else df["IID"]
-    col = next(c for c in df.columns if c.endswith("_SUM"))
+    col = next(c for c in df.columns if c.endswith("_SUM") and c != "NAMED_ALLELE_DOSAGE_SUM")
     return dict(zip(ids.to_list(), df[col].cast(pl.Float64).to_list(), strict=True))
 
 
