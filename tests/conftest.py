@@ -110,29 +110,40 @@ def _test_targets(demo: Path, manifest: dict) -> dict[str, list[tuple[str, int]]
     }
 
 
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
 @pytest.fixture(scope="session")
 def demo_workdir(tmp_path_factory: pytest.TempPathFactory) -> DemoWorkdir:
     """A working directory holding the demo (seed 7), a targets BED and a config."""
     require_tools(*DEMO_TOOLS)
-    workdir = tmp_path_factory.mktemp("demo_run")
+    # GENORX_TEST_WORKDIR: keep the run between sessions (development); Snakemake then
+    # reruns only what changed. Unset (CI), every session starts from scratch.
+    keep = os.environ.get("GENORX_TEST_WORKDIR")
+    workdir = Path(keep) if keep else tmp_path_factory.mktemp("demo_run")
     demo = workdir / "resources" / "demo"
-    subprocess.run(
-        [str(Path(sys.executable).parent / "genorx"), "demo", "--out", str(demo), "--seed", str(DEMO_SEED)],
-        check=True, env=venv_env(), capture_output=True, text=True,
-    )  # fmt: skip
+    if not (keep and (demo / "manifest.json").exists()):
+        genorx = str(Path(sys.executable).parent / "genorx")
+        subprocess.run(
+            [genorx, "demo", "--out", str(demo), "--seed", str(DEMO_SEED)],
+            check=True, env=venv_env(), capture_output=True, text=True,
+        )  # fmt: skip
     manifest = json.loads((demo / "manifest.json").read_text())
     extra = _test_targets(demo, manifest)
     targets = workdir / "targets.bed"
     lines = (REPO / "resources" / "kb" / "targets.bed").read_text().splitlines()
     for label, positions in extra.items():
         lines += [f"{c}\t{p - 1}\t{p}\ttest:{label}" for c, p in positions]
-    targets.write_text("\n".join(lines) + "\n")
+    _write_if_changed(targets, "\n".join(lines) + "\n")
     config = workdir / "config.yaml"
-    config.write_text(
+    _write_if_changed(
+        config,
         "samples: resources/demo/samples.tsv\n"
         "reference:\n  fasta: resources/demo/reference.fa.gz\n  build: GRCh38\n"
         "aligner: minimap2\ncaller: bcftools\n"
-        f"targets: {targets.name}\nthreads: 2\n"
+        f"targets: {targets.name}\nthreads: 2\n",
     )
     return DemoWorkdir(workdir, demo, manifest, config, targets, extra)
 
