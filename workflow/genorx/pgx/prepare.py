@@ -31,9 +31,17 @@ class PreparedHaplotypes:
     hap_index: np.ndarray  # int (P, H): index into distinct[p]
     _bank: list = field(default_factory=list, compare=False, repr=False)  # see match_matrix
     _cores: list[frozenset[int]] = field(default_factory=list, compare=False, repr=False)
+    _wobbles: list[list[list[int]]] = field(default_factory=list, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.names)
+
+    def wobble_positions(self) -> list[list[int]]:
+        """Per haplotype, the positions where its (filled) allele is an IUPAC code (cached)."""
+        if not self._wobbles and self.names:
+            rows = [[p for p, a in enumerate(row) if is_wobble(a)] for row in self.alleles]
+            self._wobbles.append(rows)
+        return self._wobbles[0] if self._wobbles else []
 
     def core_sets(self) -> list[frozenset[int]]:
         """Per haplotype, the positions its definition gives an allele for (cached)."""

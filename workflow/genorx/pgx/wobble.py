@@ -13,7 +13,6 @@ from itertools import product
 
 import numpy as np
 
-from genorx.pgx.alleles import is_wobble
 from genorx.pgx.diplotype import SampleStrands
 from genorx.pgx.prepare import PreparedHaplotypes
 
@@ -25,8 +24,9 @@ def wobble_penalties(
     pairs: list[tuple[int, int | None]],
 ) -> list[int] | None:
     """Points to subtract from each pair's score; None when no haplotype has a wobble."""
-    wob = [[p for p, a in enumerate(row) if is_wobble(a)] for row in prep.alleles]
-    if not any(wob):
+    wob = prep.wobble_positions()
+    involved = {h for pair in pairs for h in pair if h is not None}
+    if not any(wob[h] for h in involved):
         return None
     block_of = np.full(len(refs), -1, dtype=np.int64)
     for k, block in enumerate(strands.blocks):
