@@ -177,3 +177,22 @@ def test_snakemake_report_builds_the_run_record(demo, tmp_path):
     for name in ("therapy.tsv", "report.html", "report.fhir.json"):
         assert sum(n.endswith(f"/{name}") and "/data/" in n for n in names) == len(PHENOTYPES), name
     assert any(n.endswith("/summary.html") for n in names)
+
+
+@pytest.mark.parametrize("patient", sorted(PHENOTYPES))
+def test_rows_depending_on_missing_positions_are_incomplete_and_name_them(demo, patient):
+    out = _results(demo, patient)
+    doc = json.loads((out / "report.json").read_text())
+    missing = {g["gene"]: g["missing_positions"] for g in doc["genes"] if g["missing_positions"]}
+    assert missing, "the demo leaves some defining positions uncovered"
+    checked = 0
+    for row in doc["therapy"]:
+        if row["row_type"] != "pgx":
+            continue
+        for gene in row["genes"].split(","):
+            if gene in missing:
+                assert row["evidence_status"] == "incomplete", (row["drug"], gene)
+                first = missing[gene][0].split(" ")[0]  # chrom:pos
+                assert first in row["evidence_notes"], (row["drug"], gene, row["evidence_notes"][:200])
+                checked += 1
+    assert checked > 0
