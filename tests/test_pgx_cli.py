@@ -283,6 +283,35 @@ def test_broken_kb_and_unusable_vcf(examples: Path, tmp_path: Path, capsys) -> N
     assert not (tmp_path / "a.tsv").exists()
 
 
+def test_dpyd_unphased_variants_end_to_end(examples: Path, tmp_path: Path, capsys) -> None:
+    """Three heterozygous DPYD variants, unphased: reported as found, scored by the lowest two."""
+    lines = _lines(examples / "pharmcat.example2.vcf")
+    for pos in (97082391, 97450058, 97883329):  # c.2846A>T, c.1905+1G>A (*2A), c.85T>C (*9A)
+        lines = _edit(lines, "chr1", pos, gt="0/1")
+    vcf = _write_vcf(tmp_path / "dpyd.vcf", lines)
+    code, err = _run(
+        capsys,
+        "--vcf",
+        str(vcf),
+        "--gene",
+        "DPYD",
+        "--out",
+        str(tmp_path / "d.tsv"),
+        "--json",
+        str(tmp_path / "d.json"),
+    )
+    assert code == 0, err
+    (row,) = _tsv(tmp_path / "d.tsv")
+    assert (row["diplotype"], row["call_status"]) == ("c.1905+1G>A (*2A)/c.2846A>T", "called")
+    assert (row["phenotype"], row["activity_score"]) == ("Poor Metabolizer", "0.5")
+    sample = json.loads((tmp_path / "d.json").read_text())["samples"][0]
+    gene = sample["genes"][0]
+    assert set(gene["haplotype_matches"]) == {"c.1905+1G>A (*2A)", "c.2846A>T", "c.85T>C (*9A)"}
+    cape = [r for r in sample["recommendations"] if r["drug"] == "capecitabine"]
+    assert {r["source"] for r in cape} == {"CPIC", "DPWG"}
+    assert all(r["lookup_key"]["DPYD"].startswith("0.5") for r in cape)
+
+
 def test_cyp2d6_on_request_and_outside_calls(examples: Path, tmp_path: Path, capsys) -> None:
     code, err = _run(
         capsys,

@@ -132,6 +132,24 @@ def test_gene_result_from_a_lowest_function_call(ctx) -> None:
     assert len(r.diplotypes) == 3 and "two lowest-function" in r.notes[0]
 
 
+def test_lowest_function_gene_with_several_phased_diplotypes(ctx) -> None:
+    """DPYD: every diplotype that fits is kept as a source; recommendations use the lowest one."""
+    call = GeneCall(
+        gene="DPYD",
+        sample_id="S",
+        call_status="ambiguous",
+        diplotypes=[
+            Diplotype("Reference/c.2846A>T", ("Reference", "c.2846A>T"), 5),
+            Diplotype("c.1905+1G>A (*2A)/c.2846A>T", ("c.1905+1G>A (*2A)", "c.2846A>T"), 5),
+        ],
+        phased=True,
+    )
+    r = from_call(ctx("DPYD"), call)
+    assert r.call_status == "called" and r.display == "c.1905+1G>A (*2A)/c.2846A>T"
+    assert (r.activity_score, r.phenotype, r.inferred) == ("0.5", "Poor Metabolizer", True)
+    assert len(r.diplotypes) == 2 and "2 diplotypes fit" in r.notes[0]
+
+
 def test_ambiguous_call_keeps_each_candidate(ctx) -> None:
     call = GeneCall(
         gene="CYP2C19",

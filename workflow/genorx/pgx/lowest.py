@@ -110,4 +110,4 @@ def infer_phased(ctx: GeneContext, diplotypes: list[tuple[str, ...]]) -> Diploty
         return 0
 
     names, inferred = sorted(options, key=cmp_to_key(cmp))[0]
-    return annotate(ctx, names, inferred=inferred)
+    return annotate(ctx, names, inferred=inferred or len(options) > 1)

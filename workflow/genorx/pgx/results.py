@@ -102,12 +102,20 @@ def from_call(ctx: GeneContext, call: GeneCall) -> GeneResult:
     else:
         source = tuple(annotate(ctx, _names(d.haplotypes)) for d in call.diplotypes)
         combos = any(len(components(h)) > 1 for d in call.diplotypes for h in d.haplotypes)
-        if ctx.gene in LOWEST_FUNCTION_GENES and combos:
+        status = call.call_status
+        if ctx.gene in LOWEST_FUNCTION_GENES and (combos or len(call.diplotypes) > 1):
+            # PharmCAT reports one diplotype for these genes: the lowest-function one
             rec = (infer_phased(ctx, [tuple(d.haplotypes) for d in call.diplotypes]),)
-            notes.append(f"{ctx.gene}: recommendations use the lowest-function allele of each copy")
+            status = "called"
+            if len(call.diplotypes) > 1:
+                notes.append(
+                    f"{ctx.gene}: {len(call.diplotypes)} diplotypes fit ({call.display}); recommendations "
+                    "use the lowest-function one (CPIC lowest-function rule, as PharmCAT)"
+                )
+            if combos:
+                notes.append(f"{ctx.gene}: recommendations use the lowest-function allele of each copy")
         else:
             rec = source
-        status = call.call_status
     if ctx.gene == "CYP2D6":
         notes.append(CYP2D6_VCF_NOTE)
     for d in rec:
