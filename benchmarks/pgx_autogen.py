@@ -32,7 +32,7 @@ PHARMCAT = {
     "missing_cases": 40911,
     "missing_failed": 2859,
 }
-KEYS = ("cases", "passed", "ties", "failed")
+KEYS = ("cases", "passed", "ties", "failed", "fuzzy_failed")
 
 
 def run_gene(kb: Path, gene: str) -> dict:
