@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -118,7 +119,13 @@ def _score(args: argparse.Namespace) -> int:
             )
     out_json = args.json or args.out.with_suffix(".json")
     prefix = args.out.with_suffix("")
+    import time
+
+    t0 = time.perf_counter(), time.process_time()
     write_outputs(run, args.out, out_json, prefix, refs, note)
+    if os.environ.get("GENORX_PRS_TIMING"):
+        wall, cpu = time.perf_counter() - t0[0], time.process_time() - t0[1]
+        print(f"genorx: timing: write outputs wall {wall:.3f}s cpu {cpu:.3f}s", file=sys.stderr)
     if args.plink_scorefile is not None:
         from genorx.atomic import atomic_open
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from genorx import __version__
-from genorx.atomic import atomic_open, write_text
+from genorx.atomic import atomic_path, write_text
 from genorx.prs.reference import ScoreReference
 from genorx.prs.score import ScoreRun
 
@@ -198,8 +199,10 @@ def write_outputs(
         doc = json.dumps(json_doc(run, refs, note), indent=indent, allow_nan=False) + "\n"
     if log_prefix is not None:
         log = match_log_frame(run)
-        with atomic_open(Path(f"{log_prefix}.match.tsv.gz"), "wb") as fh:
-            log.write_csv(fh, separator="\t", null_value="")
+        # gzip level 1: the log can hold millions of rows; speed matters more than size here
+        text = log.write_csv(separator="\t", null_value="").encode()
+        with atomic_path(Path(f"{log_prefix}.match.tsv.gz")) as tmp:
+            tmp.write_bytes(gzip.compress(text, compresslevel=1, mtime=0))
         write_text(Path(f"{log_prefix}.match_summary.tsv"), summary_text(run))
     if out_json is not None and doc is not None:
         write_text(out_json, doc)
