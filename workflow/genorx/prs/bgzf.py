@@ -6,8 +6,9 @@ uncompressed size (``ISIZE`` in the footer). Knowing both, every block of a chun
 be inflated at once, each thread writing straight into its slice of the output.
 
 Inflate is libdeflate's ``libdeflate_deflate_decompress`` (shipped with htslib, so
-present wherever bcftools is), called from numba through ctypes so the threads run
-without the GIL. Without libdeflate, Python's zlib is used from a thread pool.
+present wherever bcftools is), called through ctypes from a thread pool: ctypes releases
+the GIL for the call, so the threads inflate in parallel. Without libdeflate, Python's
+zlib (which also releases the GIL) is used the same way.
 """
 
 from __future__ import annotations
