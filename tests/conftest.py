@@ -85,31 +85,6 @@ def snakemake_cmd(workdir: Path, config: Path, *extra: str, cores: int = 2) -> l
     ]  # fmt: skip
 
 
-def _test_targets(demo: Path, manifest: dict) -> dict[str, list[tuple[str, int]]]:
-    """Positions added to the bundled targets: inside N (no sequence), and every planted
-    variant of the paralog pair plus some of its invariant bases (never `ref` when variant)."""
-    import pysam
-
-    par = manifest["paralog"]
-    variant: set[tuple[str, int]] = set()
-    for patient in manifest["patients"]:
-        with pysam.VariantFile(str(demo / "truth" / f"{patient}.vcf.gz")) as vf:
-            for rec in vf:
-                if "PARALOG" in rec.info:
-                    variant.add((rec.chrom, rec.pos))
-    invariant = [
-        (par["chrom"], p)
-        for a, b in (par["source"], par["copy"])
-        for p in range(a + 101, b, 211)
-        if (par["chrom"], p) not in variant
-    ]
-    return {
-        "n_window": [("chr10", 50_000_001), ("chr10", 50_000_002), ("chr1", 10_000_000)],
-        "paralog_variant": sorted(variant),
-        "paralog_invariant": invariant,
-    }
-
-
 def _write_if_changed(path: Path, text: str) -> None:
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
@@ -131,12 +106,11 @@ def demo_workdir(tmp_path_factory: pytest.TempPathFactory) -> DemoWorkdir:
             check=True, env=venv_env(), capture_output=True, text=True,
         )  # fmt: skip
     manifest = json.loads((demo / "manifest.json").read_text())
-    extra = _test_targets(demo, manifest)
+    from genorx.demo.evaluate import extra_target_positions, write_targets_bed
+
+    extra = extra_target_positions(demo, manifest)
     targets = workdir / "targets.bed"
-    lines = (REPO / "resources" / "kb" / "targets.bed").read_text().splitlines()
-    for label, positions in extra.items():
-        lines += [f"{c}\t{p - 1}\t{p}\ttest:{label}" for c, p in positions]
-    _write_if_changed(targets, "\n".join(lines) + "\n")
+    write_targets_bed(targets, REPO / "resources" / "kb" / "targets.bed", extra)
     config = workdir / "config.yaml"
     _write_if_changed(
         config,

@@ -61,13 +61,20 @@ class Evaluation:
         }
 
 
-def read_genotypes(path: Path, sample: str | None = None, min_qual: float = 0.0) -> dict[Key, int]:
-    """(chrom, pos, ref, alt) -> alternate-allele count, for records carrying the alternate."""
+def read_genotypes(
+    path: Path, sample: str | None = None, min_qual: float = 0.0, pass_only: bool = False
+) -> dict[Key, int]:
+    """(chrom, pos, ref, alt) -> alternate-allele count, for records carrying the alternate.
+
+    ``pass_only``: skip FILTERed records (e.g. ``LowQual``), which are not calls.
+    """
     out: dict[Key, int] = {}
     with pysam.VariantFile(str(path)) as vf:
         idx = 0 if sample is None else list(vf.header.samples).index(sample)
         for rec in vf:
             if rec.qual is not None and rec.qual < min_qual:
+                continue
+            if pass_only and any(f != "PASS" for f in rec.filter.keys()):
                 continue
             gt = rec.samples[idx]["GT"]
             for i, alt in enumerate(rec.alts or (), start=1):
@@ -122,3 +129,38 @@ def evaluate(truth: dict[Key, int], calls: dict[Key, int]) -> Evaluation:
             if k in calls and truth[k] != calls[k]
         ],
     )
+
+
+def extra_target_positions(demo: Path, manifest: dict) -> dict[str, list[tuple[str, int]]]:
+    """Positions to add to the bundled targets when checking target status on the demo:
+    inside ``N`` (no sequence), every planted variant of the paralog pair, and some of the
+    pair's invariant bases (a truly variant position there must never be ``ref``)."""
+    par = manifest["paralog"]
+    variant: set[tuple[str, int]] = set()
+    for patient in manifest["patients"]:
+        with pysam.VariantFile(str(demo / "truth" / f"{patient}.vcf.gz")) as vf:
+            for rec in vf:
+                if "PARALOG" in rec.info:
+                    variant.add((rec.chrom, rec.pos))
+    invariant = [
+        (par["chrom"], p)
+        for a, b in (par["source"], par["copy"])
+        for p in range(a + 101, b, 211)
+        if (par["chrom"], p) not in variant
+    ]
+    return {
+        "n_window": [("chr10", 50_000_001), ("chr10", 50_000_002), ("chr1", 10_000_000)],
+        "paralog_variant": sorted(variant),
+        "paralog_invariant": invariant,
+    }
+
+
+def write_targets_bed(path: Path, bundled: Path, extra: dict[str, list[tuple[str, int]]]) -> str:
+    """The bundled BED plus ``extra`` (named ``test:<label>``); returns the text written."""
+    lines = bundled.read_text().splitlines()
+    for label, positions in extra.items():
+        lines += [f"{c}\t{p - 1}\t{p}\ttest:{label}" for c, p in positions]
+    text = "\n".join(lines) + "\n"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return text
