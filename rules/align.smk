@@ -1,17 +1,7 @@
 # align stage: paired FASTQ -> checked -> minimap2 -ax sr (or bwa mem) with a read group
 # -> samtools fixmate -m -> sort -> markdup -> index: results/{sample}/{sample}.bam(.bai),
 # plus samtools stats/flagstat in results/{sample}/qc/ (also for samples given as BAM/CRAM).
-
-SCRIPTS = str(WORKFLOW_DIR / "workflow" / "scripts")
-ALIGN_INDEX = {
-    "minimap2": ["results/reference/genome.mmi"],
-    "bwa": [REF + ext for ext in (".amb", ".ann", ".bwt", ".pac", ".sa")],
-}[config["aligner"]]
-
-
-def fastq_of(wildcards):
-    s = PLAN.samples[wildcards.sample]
-    return {"r1": str(s.fastq_1), "r2": str(s.fastq_2)}
+# (Input functions: rules/common.smk.)
 
 
 rule check_fastq:
@@ -25,14 +15,17 @@ rule check_fastq:
         "benchmarks/check_fastq/{sample}.tsv"
     wildcard_constraints:
         sample=one_of(FASTQ_SAMPLES),
+    priority: 10  # bad reads stop the run before indexing/alignment start
     conda:
         "../envs/genorx.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=120,
+    params:
+        logged=LOGGED,
     shell:
-        "{SCRIPTS}/logged.sh {log} genorx check fastq --r1 {input.r1} --r2 {input.r2} --out {output}"
+        "{params.logged} {log} genorx check fastq --r1 {input.r1} --r2 {input.r2} --out {output}"
 
 
 rule align:
@@ -59,12 +52,12 @@ rule align:
         mem_mb=8000,
         runtime=720,
     params:
+        logged=LOGGED,
+        script=f"{SCRIPTS}/align.sh",
         aligner=config["aligner"],
-        index=lambda wildcards, input: (
-            input.index[0] if config["aligner"] == "minimap2" else REF
-        ),
+        index=aligner_index_arg,
     shell:
-        "{SCRIPTS}/logged.sh {log} {SCRIPTS}/align.sh {params.aligner} {params.index}"
+        "{params.logged} {log} {params.script} {params.aligner} {params.index}"
         " {input.r1} {input.r2} {wildcards.sample} {threads} {output.bam}"
 
 
@@ -88,20 +81,13 @@ rule align_stats:
     resources:
         mem_mb=1000,
         runtime=120,
+    params:
+        logged=LOGGED,
     shell:
-        "{SCRIPTS}/logged.sh {log} bash -c '"
+        "{params.logged} {log} bash -c '"
         "samtools stats -@ {threads} --reference {input.ref} {input.bam} > {output.stats}.tmp"
         " && samtools flagstat -@ {threads} {input.bam} > {output.flagstat}.tmp"
         " && mv {output.stats}.tmp {output.stats} && mv {output.flagstat}.tmp {output.flagstat}'"
-
-
-def align_final_outputs():
-    out = []
-    for s in FASTQ_SAMPLES:
-        out += [f"results/{s}/{s}.bam", f"results/{s}/{s}.bam.bai"]
-    for s in FASTQ_SAMPLES + BAM_SAMPLES:
-        out += alignment_qc(s)
-    return out
 
 
 FINAL_OUTPUTS.append(align_final_outputs)

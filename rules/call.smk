@@ -2,11 +2,7 @@
 # results/{sample}/{sample}.vcf.gz(.tbi); a VCF given in the sample sheet is normalised the
 # same way. Then the status of every target position (variant / ref / no_call, with depth
 # and MQ0 fraction): {sample}.targets.tsv.gz and {sample}.targets.vcf.gz(.tbi).
-
-CALLER_SCRIPT = {"bcftools": "call_bcftools.sh", "freebayes": "call_freebayes.sh"}[
-    config["caller"]
-]
-CALLER_REF = REF if config["caller"] == "bcftools" else "results/reference/genome.fa"
+# (Input functions: rules/common.smk.)
 
 
 rule call_variants:
@@ -34,12 +30,11 @@ rule call_variants:
         mem_mb=4000,
         runtime=720,
     params:
-        script=f"{SCRIPTS}/{CALLER_SCRIPT}",
-        opts=" ".join(
-            str(CALLING[k]) for k in ("min_qual", "min_mapq", "min_baseq", "max_depth")
-        ),
+        logged=LOGGED,
+        script=CALLER_SCRIPT,
+        opts=caller_options(),
     shell:
-        "{SCRIPTS}/logged.sh {log} {params.script} {input.bam} {input.ref} {wildcards.sample}"
+        "{params.logged} {log} {params.script} {input.bam} {input.ref} {wildcards.sample}"
         " {threads} {params.opts} {output.vcf}"
 
 
@@ -64,23 +59,11 @@ rule normalise_input_vcf:
     resources:
         mem_mb=2000,
         runtime=60,
+    params:
+        logged=LOGGED,
+        script=f"{SCRIPTS}/normalise_vcf.sh",
     shell:
-        "{SCRIPTS}/logged.sh {log} {SCRIPTS}/normalise_vcf.sh {input.vcf} {input.ref}"
-        " {wildcards.sample} {output.vcf}"
-
-
-def status_inputs(wildcards):
-    inputs = {
-        "vcf": sample_vcf(wildcards.sample),
-        "targets": TARGETS,
-        "ref": REF,
-        "fai": REF_FAI,
-    }
-    bam = alignment(wildcards.sample)
-    if bam is not None:
-        inputs["bam"] = bam
-        inputs["index"] = alignment_index(wildcards.sample)
-    return inputs
+        "{params.logged} {log} {params.script} {input.vcf} {input.ref} {wildcards.sample} {output.vcf}"
 
 
 rule target_status:
@@ -101,25 +84,13 @@ rule target_status:
         mem_mb=2000,
         runtime=60,
     params:
-        bam=lambda wildcards, input: (
-            f"--bam {input.bam}" if "bam" in input.keys() else ""
-        ),
-        opts=(
-            f"--min-depth {CALLING['min_depth']} --max-mq0-fraction {CALLING['max_mq0_fraction']}"
-            f" --min-alt-reads {CALLING['min_alt_reads']} --min-alt-fraction {CALLING['min_alt_fraction']}"
-            f" --min-baseq {CALLING['min_baseq']} --max-depth {CALLING['max_depth']}"
-        ),
+        logged=LOGGED,
+        bam=status_bam_arg,
+        opts=status_options(),
     shell:
-        "{SCRIPTS}/logged.sh {log} genorx targets status --sample {wildcards.sample}"
+        "{params.logged} {log} genorx targets status --sample {wildcards.sample}"
         " --reference {input.ref} --targets {input.targets} --vcf {input.vcf} {params.bam}"
         " {params.opts} --out-tsv {output.tsv} --out-vcf {output.vcf}"
-
-
-def call_final_outputs():
-    out = []
-    for s in SAMPLES:
-        out += [sample_vcf(s), sample_vcf(s) + ".tbi", targets_tsv(s), targets_vcf(s)]
-    return out
 
 
 FINAL_OUTPUTS.append(call_final_outputs)

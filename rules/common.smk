@@ -80,9 +80,21 @@ THREADS = int(config["threads"])
 CALLING = config["calling"]
 
 REF = "results/reference/genome.fa.gz"
-REF_FAI = REF + ".fai"
+REF_FAI = "results/reference/genome.fa.gz.fai"
 TARGETS = "results/targets/all_targets.bed"
 CONTIGS_OK = "results/checks/contigs.ok"
+SCRIPTS = str(WORKFLOW_DIR / "workflow" / "scripts")
+LOGGED = f"{SCRIPTS}/logged.sh"  # runs a command with its output in the log, errors on stderr
+ALIGN_INDEX = {
+    "minimap2": ["results/reference/genome.mmi"],
+    "bwa": [f"{REF}.{ext}" for ext in ("amb", "ann", "bwt", "pac", "sa")],
+}[config["aligner"]]
+CALLER_SCRIPT = {
+    "bcftools": f"{SCRIPTS}/call_bcftools.sh",
+    "freebayes": f"{SCRIPTS}/call_freebayes.sh",
+}[config["caller"]]
+# freebayes reads plain FASTA only
+CALLER_REF = REF if config["caller"] == "bcftools" else "results/reference/genome.fa"
 
 
 def one_of(ids):
@@ -103,17 +115,18 @@ def alignment_index(sample):
     if path is None:
         return None
     if PLAN.samples[sample].start == "fastq":
-        return path + ".bai"
+        return f"{path}.bai"
+    stem = path.rsplit(".", 1)[0]
     for cand in (
-        path + ".bai",
-        path[:-4] + ".bai",
-        path + ".csi",
-        path + ".crai",
-        path[:-5] + ".crai",
+        f"{path}.bai",
+        f"{stem}.bai",
+        f"{path}.csi",
+        f"{path}.crai",
+        f"{stem}.crai",
     ):
         if Path(cand).exists():
             return cand
-    return path + ".bai"
+    return f"{path}.bai"
 
 
 def alignment_qc(sample):
@@ -136,6 +149,90 @@ def targets_tsv(sample):
 
 def targets_vcf(sample):
     return f"results/{sample}/{sample}.targets.vcf.gz"
+
+
+# --- input functions of the reference, align and call rules ---------------------------
+
+
+def bwa_index_algorithm(wildcards, input):
+    """IS below 2 Gbp (several times faster; the demo is ~0.5 Gbp, mostly N), else bwtsw."""
+    with open(input.fai) as fh:
+        total = sum(int(line.split("\t")[1]) for line in fh)
+    return "is" if total < 2_000_000_000 else "bwtsw"
+
+
+def contig_check_inputs(wildcards):
+    bams = [alignment(s) for s in BAM_SAMPLES]
+    vcfs = [str(PLAN.samples[s].vcf) for s in VCF_SAMPLES]
+    return {"fai": REF_FAI, "bams": bams, "vcfs": vcfs}
+
+
+def contig_check_args(wildcards, input):
+    args = [f"--bam {b}" for b in input.bams] + [f"--vcf {v}" for v in input.vcfs]
+    return " ".join(args)
+
+
+def target_beds(wildcards):
+    """The configured targets and every stage's extra BED (evaluated after all includes)."""
+    return [str(PLAN.targets)] + list(EXTRA_TARGET_BEDS)
+
+
+def fastq_of(wildcards):
+    s = PLAN.samples[wildcards.sample]
+    return {"r1": str(s.fastq_1), "r2": str(s.fastq_2)}
+
+
+def aligner_index_arg(wildcards, input):
+    return input.index[0] if config["aligner"] == "minimap2" else REF
+
+
+def status_inputs(wildcards):
+    inputs = {
+        "vcf": sample_vcf(wildcards.sample),
+        "targets": TARGETS,
+        "ref": REF,
+        "fai": REF_FAI,
+    }
+    bam = alignment(wildcards.sample)
+    if bam is not None:
+        inputs["bam"] = bam
+        inputs["index"] = alignment_index(wildcards.sample)
+    return inputs
+
+
+def status_bam_arg(wildcards, input):
+    return f"--bam {input.bam}" if "bam" in input.keys() else ""
+
+
+def status_options():
+    c = CALLING
+    return (
+        f"--min-depth {c['min_depth']} --max-mq0-fraction {c['max_mq0_fraction']}"
+        f" --min-alt-reads {c['min_alt_reads']} --min-alt-fraction {c['min_alt_fraction']}"
+        f" --min-baseq {c['min_baseq']} --max-depth {c['max_depth']}"
+    )
+
+
+def caller_options():
+    return " ".join(
+        str(CALLING[k]) for k in ("min_qual", "min_mapq", "min_baseq", "max_depth")
+    )
+
+
+def align_final_outputs():
+    out = []
+    for s in FASTQ_SAMPLES:
+        out += [f"results/{s}/{s}.bam", f"results/{s}/{s}.bam.bai"]
+    for s in FASTQ_SAMPLES + BAM_SAMPLES:
+        out += alignment_qc(s)
+    return out
+
+
+def call_final_outputs():
+    out = []
+    for s in SAMPLES:
+        out += [sample_vcf(s), f"{sample_vcf(s)}.tbi", targets_tsv(s), targets_vcf(s)]
+    return out
 
 
 # Each stage appends a function returning its final per-run outputs.

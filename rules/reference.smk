@@ -1,6 +1,6 @@
 # reference stage: the configured FASTA as bgzipped FASTA + .fai/.gzi under
 # results/reference/, the aligner's index, the contig check of every input against it,
-# and the merged targets BED.
+# and the merged targets BED. (Input functions: rules/common.smk.)
 
 
 rule reference_prepare:
@@ -9,7 +9,7 @@ rule reference_prepare:
     output:
         fasta=REF,
         fai=REF_FAI,
-        gzi=REF + ".gzi",
+        gzi="results/reference/genome.fa.gz.gzi",
     log:
         "logs/reference_prepare/reference.log",
     benchmark:
@@ -20,8 +20,11 @@ rule reference_prepare:
     resources:
         mem_mb=1000,
         runtime=60,
+    params:
+        logged=LOGGED,
     shell:
-        "genorx check reference --fasta {input.fasta} --out {output.fasta} --threads {threads} > {log} 2>&1"
+        "{params.logged} {log} genorx check reference --fasta {input.fasta} --out {output.fasta}"
+        " --threads {threads}"
 
 
 rule reference_index_minimap2:
@@ -40,8 +43,11 @@ rule reference_index_minimap2:
     resources:
         mem_mb=16000,
         runtime=120,
+    params:
+        logged=LOGGED,
     shell:
-        "minimap2 -x sr -t {threads} -d {output}.tmp {input.fasta} > {log} 2>&1 && mv {output}.tmp {output}"
+        "{params.logged} {log} minimap2 -x sr -t {threads} -d {output}.tmp {input.fasta}"
+        " && mv {output}.tmp {output}"
 
 
 rule reference_index_bwa:
@@ -49,7 +55,9 @@ rule reference_index_bwa:
         fasta=REF,
         fai=REF_FAI,
     output:
-        multiext(REF, ".amb", ".ann", ".bwt", ".pac", ".sa"),
+        multiext(
+            "results/reference/genome.fa.gz", ".amb", ".ann", ".bwt", ".pac", ".sa"
+        ),
     log:
         "logs/reference_index_bwa/reference.log",
     benchmark:
@@ -60,8 +68,11 @@ rule reference_index_bwa:
     resources:
         mem_mb=8000,
         runtime=720,
+    params:
+        logged=LOGGED,
+        algorithm=bwa_index_algorithm,
     shell:
-        "bwa index -p {input.fasta}.tmp {input.fasta} > {log} 2>&1"
+        "{params.logged} {log} bwa index -a {params.algorithm} -p {input.fasta}.tmp {input.fasta}"
         " && for e in amb ann bwt pac sa; do mv {input.fasta}.tmp.$e {input.fasta}.$e; done"
 
 
@@ -82,20 +93,11 @@ rule reference_plain:
     resources:
         mem_mb=1000,
         runtime=60,
+    params:
+        logged=LOGGED,
     shell:
-        "(bgzip -dc {input.fasta} > {output.fasta}.tmp && mv {output.fasta}.tmp {output.fasta}"
-        " && samtools faidx {output.fasta}) > {log} 2>&1"
-
-
-def contig_check_inputs(wildcards):
-    bams = [alignment(s) for s in BAM_SAMPLES]
-    vcfs = [str(PLAN.samples[s].vcf) for s in VCF_SAMPLES]
-    return {"fai": REF_FAI, "bams": bams, "vcfs": vcfs}
-
-
-def contig_check_args(wildcards, input):
-    args = [f"--bam {b}" for b in input.bams] + [f"--vcf {v}" for v in input.vcfs]
-    return " ".join(args)
+        "{params.logged} {log} bash -c 'bgzip -dc {input.fasta} > {output.fasta}.tmp"
+        " && mv {output.fasta}.tmp {output.fasta} && samtools faidx {output.fasta}'"
 
 
 rule reference_check_contigs:
@@ -116,15 +118,16 @@ rule reference_check_contigs:
         mem_mb=500,
         runtime=10,
     params:
+        logged=LOGGED,
         args=contig_check_args,
     shell:
-        "genorx check contigs --reference {input.fai} {params.args} --out {output} > {log} 2>&1"
+        "{params.logged} {log} genorx check contigs --reference {input.fai} {params.args} --out {output}"
 
 
 rule targets_merge:
     input:
         fai=REF_FAI,
-        beds=lambda wildcards: [str(PLAN.targets)] + list(EXTRA_TARGET_BEDS),
+        beds=target_beds,
     output:
         TARGETS,
     log:
@@ -138,6 +141,7 @@ rule targets_merge:
         mem_mb=1000,
         runtime=10,
     params:
+        logged=LOGGED,
         beds=lambda wildcards, input: " ".join(f"--bed {b}" for b in input.beds),
     shell:
-        "genorx targets merge --reference {input.fai} {params.beds} --out {output} > {log} 2>&1"
+        "{params.logged} {log} genorx targets merge --reference {input.fai} {params.beds} --out {output}"
