@@ -107,7 +107,7 @@ def test_sample_and_gene_selection(panel: tuple[Path, list[str]], defs: dict[str
 def test_two_processes_give_the_same_calls(
     panel: tuple[Path, list[str]], defs: dict[str, GeneDefinition], tmp_path: Path
 ) -> None:
-    """Indexed VCF: workers read their genes' regions; plain VCF: the parent reads, workers match."""
+    """Indexed and plain VCF: the parent reads once, forked workers match."""
     vcf, _ = panel
     plain = tmp_path / "panel.vcf"
     subprocess.run(["bcftools", "view", "-Ov", "-o", str(plain), str(vcf)], check=True)

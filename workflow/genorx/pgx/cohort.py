@@ -6,8 +6,8 @@ phasing, phase sets and statuses at every defining position) form one group: the
 is matched once and its call copied to every member. Real cohorts have few distinct
 vectors per gene (the 1000 Genomes panel: tens to a few hundred out of 3,202), so the
 matching cost follows the number of distinct vectors, not the number of samples.
-``threads > 1`` spreads genes over forked worker processes (each reads only its genes'
-regions when the VCF is indexed; otherwise the parent reads once and the workers match).
+``threads > 1``: the parent reads once, forked worker processes match the genes (spread by
+cost: distinct genotype vectors x positions).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 from genorx.errors import GenorxError
 from genorx.pgx.calls import GeneCall
 from genorx.pgx.definitions import GeneDefinition
-from genorx.pgx.genotypes import GeneGenotypes, LocusCall, SampleGenotypes, read_sample_genotypes
+from genorx.pgx.genotypes import GeneGenotypes, GenotypeSet, LocusCall, SampleGenotypes, read_sample_genotypes
 from genorx.pgx.match import MatchOptions, call_gene
 
 
@@ -125,15 +125,12 @@ def _match_genes(genes: list[str]) -> tuple[list[str], dict[str, tuple[list[Gene
     return gset.samples, {g: call_groups(defs[g], gset.genes[g], gset.samples, st["opts"]) for g in genes}
 
 
-def _indexed(vcf: Path) -> bool:
-    return any(Path(str(vcf) + ext).exists() for ext in (".tbi", ".csi"))
-
-
-def _chunks(defs: dict[str, GeneDefinition], workers: int) -> list[list[str]]:
-    """Genes spread over workers, biggest first onto the least loaded (cost ~ positions)."""
+def _chunks(gset: GenotypeSet, defs: dict[str, GeneDefinition], workers: int) -> list[list[str]]:
+    """Genes spread over workers by matching cost (distinct genotype vectors x positions),
+    most expensive first onto the least loaded worker."""
+    cost = {g: len(genotype_groups(gset.genes[g])[0]) * len(defs[g].loci) for g in defs}
     load = [0.0] * workers
     chunks: list[list[str]] = [[] for _ in range(workers)]
-    cost = {g: len(d.loci) * (1 + len(d.named_alleles) / 100) for g, d in defs.items()}
     for g in sorted(defs, key=lambda g: -cost[g]):
         k = load.index(min(load))
         chunks[k].append(g)
@@ -154,9 +151,8 @@ def call_cohort(
     """GeneCalls for every (sample, gene), sample-major in VCF sample order, genes in the
     order given (default: the definitions' order).
 
-    ``threads > 1``: genes are spread over forked worker processes. With an indexed VCF each
-    worker reads only its genes' regions; otherwise the parent reads once and the workers
-    (sharing its memory) only match."""
+    ``threads > 1``: the parent reads the VCF once; forked worker processes (sharing its
+    memory: nothing large is pickled) match the genes, spread by matching cost."""
     opts = options or MatchOptions()
     wanted = list(genes) if genes else list(definitions)
     unknown = [g for g in wanted if g not in definitions]
@@ -175,11 +171,12 @@ def call_cohort(
         if workers == 1 or "fork" not in mp.get_all_start_methods():
             names, per_gene = _match_genes(wanted)
         else:
-            if not _indexed(vcf):
-                _SHARED["gset"] = read_sample_genotypes(vcf, defs, samples, targets_tsv, absent_as_ref)
+            # the parent reads once (reading is a fraction of the work); forked workers share
+            # the arrays and match the genes, split by cost known from the data
+            gset = _SHARED["gset"] = read_sample_genotypes(vcf, defs, samples, targets_tsv, absent_as_ref)
             per_gene = {}
             with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-                results = list(pool.map(_match_genes, _chunks(defs, workers)))
+                results = list(pool.map(_match_genes, _chunks(gset, defs, workers)))
             names = results[0][0]
             for _, part in results:
                 per_gene.update(part)
