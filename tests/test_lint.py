@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from workflow_runs import make_demo, prepare_workdir, tool_env
+from workflow_runs import tool_env
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -32,13 +31,13 @@ def test_snakefmt_check():
     )
 
 
-def test_snakemake_lint(tmp_path):
-    """Lint the workflow as it runs: on the demo, from a working directory with the demo's config."""
-    work = prepare_workdir(tmp_path / "work", make_demo(tmp_path / "demo"))
-    env = tool_env({**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+def test_snakemake_lint(demo_workdir):
+    """Lint the workflow as it runs: on the demo, with the session's demo working directory."""
+    env = tool_env()
     res = subprocess.run(
-        [tool("snakemake"), "--lint", "--snakefile", str(REPO / "Snakefile"), "--directory", str(work)],
-        cwd=work, env=env, capture_output=True, text=True, timeout=300,
+        [tool("snakemake"), "--lint", "--snakefile", str(REPO / "Snakefile"),
+         "--configfile", str(demo_workdir.config), "--directory", str(demo_workdir.workdir)],
+        cwd=demo_workdir.workdir, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert res.returncode == 0, (
         f"snakemake --lint found problems:\n{res.stdout[-6000:]}\n{res.stderr[-3000:]}"

@@ -1,8 +1,10 @@
 """Run the demo workflow in a working directory and compare two runs' final outputs.
 
 Used by the SLURM and container tests: a run elsewhere (through SLURM, inside the image) must
-produce the same results as a plain local run. A working directory holds ``demo/`` (the output of
-``genorx demo``) and ``config/config.yaml`` pointing at it, so every path a run writes is relative.
+produce the same results as a plain local run. A working directory is laid out as the
+foundation's session fixture lays it out (tests/conftest.py ``demo_workdir``): the demo in
+``resources/demo``, the run's ``config.yaml`` (and any BED it names) at the top, so every path a
+run writes is relative to it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 INDEX_SUFFIXES = (".bai", ".tbi", ".csi", ".crai", ".fai", ".gzi", ".mmi")
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
-RUN_CONFIG = "samples: demo/samples.tsv\nreference:\n  fasta: demo/reference.fa.gz\n"
+RUN_CONFIG = "samples: resources/demo/samples.tsv\nreference:\n  fasta: resources/demo/reference.fa.gz\n"
+CONFIG = "config.yaml"
 
 
 def tool_env(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -40,22 +43,41 @@ def make_demo(out: Path) -> Path:
     return out
 
 
-def prepare_workdir(work: Path, demo: Path) -> Path:
-    """A fresh working directory with its own copy of the demo inputs and the run config."""
-    work.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(demo, work / "demo", symlinks=True, dirs_exist_ok=True)
-    (work / "config").mkdir(exist_ok=True)
-    (work / "config" / "config.yaml").write_text(RUN_CONFIG)
+def new_workdir(work: Path) -> Path:
+    """A working directory with a fresh demo and the minimal config."""
+    make_demo(work / "resources" / "demo")
+    (work / CONFIG).write_text(RUN_CONFIG)
     return work
+
+
+def copy_inputs(source: Path, work: Path) -> Path:
+    """A fresh working directory with a copy of another run's inputs: ``resources/`` and the
+    top-level config and BED/TSV files (not its results, logs or .snakemake)."""
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source / "resources", work / "resources", symlinks=True)
+    for path in source.iterdir():
+        if path.is_file() and path.suffix in {".yaml", ".yml", ".bed", ".tsv"}:
+            shutil.copy2(path, work / path.name)
+    assert (work / CONFIG).exists(), f"{source} has no {CONFIG}"
+    return work
+
+
+def snakemake_argv(*args: str, snakefile: str | None = None, work: str | None = None) -> list[str]:
+    return [
+        "snakemake", "--snakefile", snakefile or str(REPO / "Snakefile"),
+        "--configfile", CONFIG, *(["--directory", work] if work else []), *args,
+    ]  # fmt: skip
 
 
 def snakemake(work: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 1800) -> str:
     """Run snakemake on the repository's workflow in ``work``; return its combined log."""
-    argv = [str(BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--directory", str(work), *args]
+    argv = snakemake_argv(*args, work=str(work))
+    argv[0] = str(BIN / "snakemake")
     t0 = time.monotonic()
     res = subprocess.run(
-        argv, env=env or tool_env(), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
-    )
+        argv, cwd=work, env=env or tool_env(), capture_output=True, text=True, timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
     log = res.stdout + res.stderr
     (work / "snakemake.out").write_text(log)
     if res.returncode != 0:
@@ -103,10 +125,10 @@ def _lines(path: Path):
             yield from fh
 
 
-def digest(path: Path, work: Path) -> str:
+def digest(path: Path, work: Path, aliases: tuple[str, ...] = ()) -> str:
     """SHA-256 of a result's content with the run's own directory and clock readings taken out
     (BAM: its records and header without @PG; gzip: the decompressed text; JSON: key-sorted)."""
-    roots = (str(work.resolve()), str(work))
+    roots = (str(work.resolve()), str(work), *aliases)
     if path.suffix == ".json" and path.stat().st_size < SMALL:
         text = path.read_text(errors="replace")
         for root in roots:
@@ -127,50 +149,39 @@ def digest(path: Path, work: Path) -> str:
     return h.hexdigest()
 
 
-def compare_runs(a: Path, b: Path) -> list[str]:
-    """Differences between two runs' results (empty when they agree), one line each."""
+def compare_runs(a: Path, b: Path, b_aliases: tuple[str, ...] = ()) -> list[str]:
+    """Differences between two runs' results (empty when they agree), one line each.
+    ``b_aliases``: other names run ``b`` had for its directory (e.g. ``/data`` in a container)."""
     files_a, files_b = result_files(a), result_files(b)
     problems = [f"only in {a.name}: {f}" for f in sorted(set(files_a) - set(files_b))]
     problems += [f"only in {b.name}: {f}" for f in sorted(set(files_b) - set(files_a))]
     for rel in sorted(set(files_a) & set(files_b)):
-        if digest(a / rel, a) != digest(b / rel, b):
+        if digest(a / rel, a) != digest(b / rel, b, b_aliases):
             problems.append(f"differs: {rel}")
     return problems
 
 
-# Names the foundation's session fixture of a finished local demo run may have (tests/conftest.py).
-SHARED_RUN_FIXTURES = ("demo_workflow", "workflow_run", "demo_run", "demo_results")
 _OWN_RUN: dict[str, Path] = {}
 
 
-def _workdir_of(value: object) -> Path | None:
-    candidates = [value]
-    if isinstance(value, dict):
-        candidates += list(value.values())
-    else:
-        candidates += [getattr(value, n, None) for n in ("work", "workdir", "root", "path", "directory")]
-    for cand in candidates:
-        if isinstance(cand, str | Path) and (Path(cand) / "results").is_dir():
-            return Path(cand)
-    return None
-
-
 def reference_run(request, tmp_path_factory) -> Path:
-    """A finished local run of the demo workflow: the foundation's session fixture when it has one
-    that exposes a working directory with demo/ and results/, else one run here (once per session)."""
+    """The working directory of a finished local run of the demo workflow: the foundation's
+    session fixture ``demo_workflow`` (shared with every stage's tests), else one run here."""
     import pytest
 
-    for name in SHARED_RUN_FIXTURES:
-        try:
-            value = request.getfixturevalue(name)
-        except pytest.FixtureLookupError:
-            continue
-        work = _workdir_of(value)
-        if work is not None and (work / "demo").is_dir():
-            return work
+    try:
+        run = request.getfixturevalue("demo_workflow")
+    except pytest.FixtureLookupError:
+        run = None
+    if run is not None:
+        if run.returncode != 0:
+            pytest.fail(
+                f"the local demo run failed ({run.returncode}); nothing to compare with:\n{run.log[-3000:]}"
+            )
+        assert Path(run.config).name == CONFIG and (run.workdir / "resources" / "demo").is_dir()
+        return Path(run.workdir)
     if "work" not in _OWN_RUN:
-        root = tmp_path_factory.mktemp("local-run")
-        work = prepare_workdir(root / "local", make_demo(root / "demo"))
+        work = new_workdir(tmp_path_factory.mktemp("local-run"))
         snakemake(work, "--cores", "2")
         _OWN_RUN["work"] = work
     return _OWN_RUN["work"]

@@ -59,7 +59,21 @@ def unavailable_reason() -> str | None:
         return f"hostname {host!r} resolves to {addr}, not loopback; add '127.0.1.1 {host}' to /etc/hosts"
     if SYSTEM_CONF.exists() and not SYSTEM_CONF.is_symlink():
         return f"{SYSTEM_CONF} exists (a real cluster's config?); refusing to shadow it"
+    if _linked_cluster_alive():
+        return f"another test cluster is running ({SYSTEM_CONF} -> {SYSTEM_CONF.resolve()})"
     return None
+
+
+def _linked_cluster_alive() -> bool:
+    """Whether /etc/slurm/slurm.conf links to the config of a test cluster whose slurmctld runs."""
+    if not SYSTEM_CONF.is_symlink():
+        return False
+    pidfile = SYSTEM_CONF.resolve().parent / "run" / "slurmctld.pid"
+    try:
+        os.kill(int(pidfile.read_text().strip()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def short_hostname() -> str:
@@ -243,11 +257,11 @@ class SlurmCluster:
     def job_states(self) -> dict[str, dict[str, str]]:
         """Every job slurmctld still remembers (``squeue --states=all``): id -> fields."""
         out = self.run("squeue", "--states=all", "-h", "-o", "%i|%T|%P|%N|%k|%j")
+        keys = ("state", "partition", "nodes", "comment", "name")
         jobs = {}
         for line in out.splitlines():
-            jobid, state, partition, nodes, comment, name = line.split("|", 5)
-            jobs[jobid] = {"state": state, "partition": partition, "nodes": nodes, "comment": comment}
-            jobs[jobid]["name"] = name
+            jobid, *values = line.split("|", 5)
+            jobs[jobid] = dict(zip(keys, values, strict=True))
         return jobs
 
     def show_job(self, jobid: str) -> dict[str, str]:

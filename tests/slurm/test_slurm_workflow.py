@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from slurm_cluster import PARTITION
 from smk_rules import parse_workflow
-from workflow_runs import REPO, compare_runs, job_stats, prepare_workdir, reference_run, snakemake, tool_env
+from workflow_runs import REPO, compare_runs, copy_inputs, job_stats, reference_run, snakemake, tool_env
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -47,7 +47,7 @@ def submissions(log: str) -> list[dict[str, str]]:
 
 
 def test_demo_workflow_runs_through_slurm(slurm_cluster, local_run, tmp_path, capsys):
-    work = prepare_workdir(tmp_path / "slurm-run", local_run / "demo")
+    work = copy_inputs(local_run, tmp_path / "slurm-run")
     t0 = time.monotonic()
     log = snakemake(
         work, "--profile", str(REPO / "config" / "profiles" / "slurm"), "--jobs", "4", *NO_ACCOUNTING,
