@@ -12,8 +12,10 @@ that the rendered arguments do not select (``align.sh minimap2 ...`` runs minima
 from __future__ import annotations
 
 import ast
+import io
 import re
 import shlex
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,14 @@ CONST_RE = re.compile(r"^(?P<name>[A-Z][A-Z0-9_]*)\s*=\s*(?P<expr>.*)$")
 
 
 def _expr(text: str) -> str:
+    """A directive value or constant as one parenthesised Python expression, comments removed."""
+    try:
+        tokens = [
+            t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type != tokenize.COMMENT
+        ]
+        text = tokenize.untokenize(tokens)
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
     return "(" + text.strip().rstrip(",") + ")"
 
 
@@ -32,6 +42,7 @@ class Rule:
     name: str
     path: Path
     line: int
+    indent: int = 0
     directives: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -137,7 +148,7 @@ def parse_file(path: Path) -> tuple[list[Rule], list[tuple[str, str]]]:
             i += 1
             continue
         base = len(match["indent"])
-        rule = Rule(match["name"], path, i + 1)
+        rule = Rule(match["name"], path, i + 1, base)
         i += 1
         key: str | None = None
         dir_indent: int | None = None
