@@ -175,11 +175,15 @@ def call_cohort(
             # the arrays and match the genes, split by cost known from the data
             gset = _SHARED["gset"] = read_sample_genotypes(vcf, defs, samples, targets_tsv, absent_as_ref)
             per_gene = {}
-            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-                results = list(pool.map(_match_genes, _chunks(gset, defs, workers)))
-            names = results[0][0]
-            for _, part in results:
-                per_gene.update(part)
+            chunks = _chunks(gset, defs, workers)
+            # the parent matches the first chunk itself while forked workers do the others
+            with ProcessPoolExecutor(
+                max_workers=max(1, len(chunks) - 1), mp_context=mp.get_context("fork")
+            ) as pool:
+                futures = [pool.submit(_match_genes, c) for c in chunks[1:]]
+                names, per_gene = _match_genes(chunks[0])
+                for fut in futures:
+                    per_gene.update(fut.result()[1])
     finally:
         _SHARED.clear()
     expanded = {g: _expand(*per_gene[g], names) for g in wanted}
