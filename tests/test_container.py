@@ -124,7 +124,7 @@ def test_demo_workflow_in_the_image_equals_the_local_run(image, local_run, tmp_p
     log = in_image(image, *argv, mount=work, timeout=1800)
     elapsed = time.monotonic() - t0
     stats = job_stats(log)
-    problems = compare_runs(local_run, work, b_aliases=("/data",))
+    problems = compare_runs(local_run, work, b_aliases={"/data": "<RUN>", "/opt/genorx/src": "<WORKFLOW>"})
     with capsys.disabled():
         print(f"\n[container] demo workflow in {IMAGE}: {sum(stats.values())} jobs in {elapsed:.0f} s; "
               f"{len(problems)} differences from the local run")  # fmt: skip

@@ -9,6 +9,7 @@ run writes is relative to it.
 
 from __future__ import annotations
 
+import difflib
 import gzip
 import hashlib
 import json
@@ -125,39 +126,67 @@ def _lines(path: Path):
             yield from fh
 
 
-def digest(path: Path, work: Path, aliases: tuple[str, ...] = ()) -> str:
-    """SHA-256 of a result's content with the run's own directory and clock readings taken out
-    (BAM: its records and header without @PG; gzip: the decompressed text; JSON: key-sorted)."""
-    roots = (str(work.resolve()), str(work), *aliases)
-    if path.suffix == ".json" and path.stat().st_size < SMALL:
-        text = path.read_text(errors="replace")
-        for root in roots:
-            text = text.replace(root, "<RUN>")
+UUID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def masks(work: Path, aliases: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """What to take out of a run's results: its own directory (and other names it had, such as
+    ``/data`` in a container) and where the workflow lived (``/opt/genorx/src`` in the image)."""
+    subs = [(str(work.resolve()), "<RUN>"), (str(work), "<RUN>")]
+    subs += list((aliases or {}).items())
+    subs.append((str(REPO), "<WORKFLOW>"))
+    return subs
+
+
+def normalise_line(line: str, subs: list[tuple[str, str]]) -> str:
+    for old, new in subs:  # whole path components only: /data, not CodeSystem/data-absent-reason
+        if old in line:
+            line = re.sub(rf"(?<![\w.-]){re.escape(old)}(?![\w.-])", new, line)
+    return UUID.sub("urn:uuid:<ID>", ISO_TIME.sub("<TIME>", line))
+
+
+def normalised_text(path: Path, subs: list[tuple[str, str]]) -> str:
+    """A small text or JSON result with the masks applied (JSON key-sorted, one key per line)."""
+    text = normalise_line(path.read_text(errors="replace"), subs)
+    if path.suffix == ".json":
         try:
-            text = json.dumps(json.loads(ISO_TIME.sub("<TIME>", text)), sort_keys=True)
+            return json.dumps(json.loads(text), sort_keys=True, indent=0)
         except json.JSONDecodeError:
             pass
-        return hashlib.sha256(text.encode()).hexdigest()
+    return text
+
+
+def digest(path: Path, subs: list[tuple[str, str]]) -> str:
+    """SHA-256 of a result's content with the masks applied (BAM: records and header without
+    @PG; gzip: the decompressed text; large files: masks on header lines only)."""
+    if path.suffix != ".bam" and not path.name.endswith(".gz") and path.stat().st_size < SMALL:
+        return hashlib.sha256(normalised_text(path, subs).encode()).hexdigest()
     h = hashlib.sha256()
     small_text = path.suffix != ".bam" and path.stat().st_size < (1 << 20)
     for line in _lines(path):
         if (small_text or line.startswith(("@", "#"))) and len(line) < 4096:
-            for root in roots:
-                line = line.replace(root, "<RUN>")
-            line = ISO_TIME.sub("<TIME>", line)
+            line = normalise_line(line, subs)
         h.update(line.encode())
     return h.hexdigest()
 
 
-def compare_runs(a: Path, b: Path, b_aliases: tuple[str, ...] = ()) -> list[str]:
-    """Differences between two runs' results (empty when they agree), one line each.
-    ``b_aliases``: other names run ``b`` had for its directory (e.g. ``/data`` in a container)."""
+def compare_runs(a: Path, b: Path, b_aliases: dict[str, str] | None = None) -> list[str]:
+    """Differences between two runs' results (empty when they agree), with the first differing
+    lines of small text files. ``b_aliases``: other names run ``b`` had for paths."""
     files_a, files_b = result_files(a), result_files(b)
     problems = [f"only in {a.name}: {f}" for f in sorted(set(files_a) - set(files_b))]
     problems += [f"only in {b.name}: {f}" for f in sorted(set(files_b) - set(files_a))]
+    subs_a, subs_b = masks(a), masks(b, b_aliases)
     for rel in sorted(set(files_a) & set(files_b)):
-        if digest(a / rel, a) != digest(b / rel, b, b_aliases):
-            problems.append(f"differs: {rel}")
+        if digest(a / rel, subs_a) == digest(b / rel, subs_b):
+            continue
+        problems.append(f"differs: {rel}")
+        if not rel.endswith((".bam", ".gz")) and (a / rel).stat().st_size < SMALL:
+            diff = difflib.unified_diff(
+                normalised_text(a / rel, subs_a).splitlines(), normalised_text(b / rel, subs_b).splitlines(),
+                a.name, b.name, n=0, lineterm="",
+            )  # fmt: skip
+            problems += [f"    {line[:200]}" for line in list(diff)[2:14]]
     return problems
 
 
