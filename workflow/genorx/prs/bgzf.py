@@ -5,22 +5,21 @@ each declaring its compressed size (``BSIZE`` in the ``BC`` extra field) and its
 uncompressed size (``ISIZE`` in the footer). Knowing both, every block of a chunk can
 be inflated at once, each thread writing straight into its slice of the output.
 
-Inflate is libdeflate's ``libdeflate_deflate_decompress`` (shipped with htslib, so
-present wherever bcftools is), called through ctypes from a thread pool: ctypes releases
-the GIL for the call, so the threads inflate in parallel. Without libdeflate, Python's
-zlib (which also releases the GIL) is used the same way.
+Inflate is libdeflate's (:mod:`genorx.prs.libdeflate`), called from a thread pool: ctypes
+releases the GIL for the call, so the threads inflate in parallel. Without libdeflate,
+Python's zlib (which also releases the GIL) is used the same way.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numba as nb
 import numpy as np
+
+from genorx.prs import libdeflate
 
 
 @dataclass(frozen=True)
@@ -102,55 +101,19 @@ def is_bgzf(head: bytes) -> bool:
     return False
 
 
-def block_index(data: np.ndarray) -> BlockIndex:
-    """Index every block of a BGZF file mapped as ``data`` (uint8). Raises ValueError on damage."""
+def walk(data: np.ndarray) -> tuple[BlockIndex, int]:
+    """The complete blocks at the start of ``data`` (uint8) and the offset where they end
+    (an incomplete or damaged block starts there)."""
     doff, dsize, osize, end = _walk_blocks(data)
+    return BlockIndex(doff.copy(), dsize.copy(), osize.copy()), int(end)
+
+
+def block_index(data: np.ndarray) -> BlockIndex:
+    """Index every block of a whole BGZF file mapped as ``data``. Raises ValueError on damage."""
+    index, end = walk(data)
     if end != data.shape[0]:
         raise ValueError(f"BGZF block structure broken at byte {end}")
-    return BlockIndex(doff.copy(), dsize.copy(), osize.copy())
-
-
-def _load_libdeflate() -> tuple[object, object] | None:
-    name = ctypes.util.find_library("deflate")
-    for candidate in ([name] if name else []) + ["libdeflate.so.0", "libdeflate.so"]:
-        try:
-            lib = ctypes.CDLL(candidate)
-            break
-        except OSError:
-            continue
-    else:
-        return None
-    alloc = lib.libdeflate_alloc_decompressor
-    alloc.restype = ctypes.c_void_p
-    alloc.argtypes = []
-    inflate = lib.libdeflate_deflate_decompress
-    # Pointers passed as integers; ctypes releases the GIL for the call, so threads overlap.
-    inflate.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_size_t,
-        ctypes.c_size_t,
-        ctypes.c_size_t,
-        ctypes.c_void_p,
-    ]
-    inflate.restype = ctypes.c_int
-    return alloc, inflate
-
-
-_LIBDEFLATE = _load_libdeflate()
-HAVE_LIBDEFLATE = _LIBDEFLATE is not None
-_STATES: list[int] = []
-
-
-def _state(i: int) -> int:
-    """The i-th libdeflate decompressor (one per thread; they are not thread-safe)."""
-    assert _LIBDEFLATE is not None
-    while len(_STATES) <= i:
-        ptr = _LIBDEFLATE[0]()
-        if not ptr:
-            raise MemoryError("libdeflate_alloc_decompressor failed")
-        _STATES.append(ptr)
-    return _STATES[i]
+    return index
 
 
 def _inflate_group(
@@ -160,18 +123,12 @@ def _inflate_group(
     src_base = src.ctypes.data
     out_base = out.ctypes.data
     doff, dsize, osize = index.data_offset, index.data_size, index.out_size
-    if _LIBDEFLATE is not None:
-        inflate = _LIBDEFLATE[1]
-        state = _state(slot)
+    if libdeflate.LIB is not None:
+        state = libdeflate.decompressor(slot)
         bad = 0
         for b in blocks:
-            rc = inflate(
-                state,
-                src_base + int(doff[b]),
-                int(dsize[b]),
-                out_base + int(offs[b - lo]),
-                int(osize[b]),
-                None,
+            rc = libdeflate.inflate_raw(
+                state, src_base + int(doff[b]), int(dsize[b]), out_base + int(offs[b - lo]), int(osize[b])
             )
             bad += rc != 0
         return bad

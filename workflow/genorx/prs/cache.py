@@ -1,8 +1,12 @@
 """A binary cache of the candidate genotypes read from a VCF.
 
-Keyed by the VCF's resolved path, mtime, size and the set of scoring positions, so a
-re-score of the same VCF with the same scoring files reads one ``.npy`` (memory-mapped)
-instead of the VCF. Written to a temporary directory and renamed: never half-written.
+Keyed by the VCF's resolved path, mtime, size, the set of scoring positions and whether
+DS dosages were read, so a re-score of the same VCF with the same scoring positions
+reads the genotype codes (one byte per call, ``codes.npy``; DS in ``ds.npy``) instead of
+the VCF: rows are read on demand with ``pread`` by the kernel, so only the matched rows
+are touched and none stays resident. Written to a temporary directory and renamed:
+never half-written. Loading it imports no compiler (numba): the scan module is imported
+only on a miss.
 """
 
 from __future__ import annotations
@@ -18,15 +22,18 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from genorx.prs.vcfscan import Candidates, VcfHeader, scan_vcf
+from genorx.prs.rows import NpyRows
+from genorx.prs.vcfheader import CallStats, Candidates, VcfHeader
 
-CACHE_FORMAT = "genorx-prs-candidates-v1"
+CACHE_FORMAT = "genorx-prs-candidates-v2"
+_STATS = ("counts", "ptr", "sample", "code")  # CallStats fields, one .npy each
 
 
-def cache_key(vcf: Path, keys: np.ndarray) -> str:
+def cache_key(vcf: Path, keys: np.ndarray, dosage: bool = False) -> str:
     st = vcf.stat()
     h = hashlib.sha256()
     h.update(CACHE_FORMAT.encode())
+    h.update(b"ds" if dosage else b"gt")
     h.update(str(vcf.resolve()).encode())
     h.update(f"{st.st_mtime_ns}:{st.st_size}".encode())
     h.update(np.ascontiguousarray(keys, dtype=np.int64).tobytes())
@@ -36,13 +43,18 @@ def cache_key(vcf: Path, keys: np.ndarray) -> str:
 def _read(entry: Path) -> Candidates | None:
     try:
         meta = json.loads((entry / "meta.json").read_text())
-        codes = np.load(entry / "codes.npy", mmap_mode="r")
+        codes = NpyRows(entry / "codes.npy")
+        ds = NpyRows(entry / "ds.npy") if meta.get("ds") else None
         sites = pl.read_parquet(entry / "sites.parquet")
-    except (OSError, ValueError, json.JSONDecodeError, pl.exceptions.PolarsError):
+        stats = CallStats(*(np.load(entry / f"{name}.npy") for name in _STATS))
+    except (OSError, ValueError, KeyError, json.JSONDecodeError, pl.exceptions.PolarsError):
         return None
-    if meta.get("format") != CACHE_FORMAT or codes.shape != (sites.height, len(meta["samples"])):
+    shape = (sites.height, len(meta["samples"]))
+    if meta.get("format") != CACHE_FORMAT or codes.shape != shape or (ds is not None and ds.shape != shape):
         return None
-    return Candidates(meta["samples"], sites, codes, int(meta["n_records"]))
+    if len(stats.counts) != sites.height or len(stats.ptr) != sites.height + 1:
+        return None
+    return Candidates(meta["samples"], sites, codes, int(meta["n_records"]), ds, stats)
 
 
 def _write(entry: Path, cands: Candidates) -> None:
@@ -50,8 +62,18 @@ def _write(entry: Path, cands: Candidates) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
     try:
         np.save(tmp / "codes.npy", np.ascontiguousarray(cands.codes))
+        if cands.ds is not None:
+            np.save(tmp / "ds.npy", np.ascontiguousarray(cands.ds))
+        assert cands.stats is not None
+        for name in _STATS:
+            np.save(tmp / f"{name}.npy", getattr(cands.stats, name))
         cands.sites.write_parquet(tmp / "sites.parquet")
-        meta = {"format": CACHE_FORMAT, "samples": cands.samples, "n_records": cands.n_records}
+        meta = {
+            "format": CACHE_FORMAT,
+            "samples": cands.samples,
+            "n_records": cands.n_records,
+            "ds": cands.ds is not None,
+        }
         (tmp / "meta.json").write_text(json.dumps(meta))
         try:
             os.rename(tmp, entry)
@@ -63,19 +85,26 @@ def _write(entry: Path, cands: Candidates) -> None:
 
 
 def load_candidates(
-    vcf: Path, keys: np.ndarray, threads: int, cache_dir: Path | None, header: VcfHeader | None = None
+    vcf: Path,
+    keys: np.ndarray,
+    threads: int,
+    cache_dir: Path | None,
+    header: VcfHeader | None = None,
+    dosage: bool = False,
 ) -> tuple[Candidates, bool]:
     """Candidates from the cache when present (second value True), else scanned (and cached)."""
-    if cache_dir is None:
-        return scan_vcf(vcf, keys, threads, header), False
-    entry = Path(cache_dir) / cache_key(vcf, keys)
-    if entry.is_dir():
+    entry = Path(cache_dir) / cache_key(vcf, keys, dosage) if cache_dir is not None else None
+    if entry is not None and entry.is_dir():
         hit = _read(entry)
         if hit is not None:
             return hit, True
         with contextlib.suppress(OSError):
             shutil.rmtree(entry)
-    cands = scan_vcf(vcf, keys, threads, header)
+    from genorx.prs.vcfscan import scan_vcf  # numba: only when the VCF is read
+
+    cands = scan_vcf(vcf, keys, threads, header, dosage)
+    if entry is None:
+        return cands, False
     with contextlib.suppress(OSError):
         _write(entry, cands)
     return cands, False

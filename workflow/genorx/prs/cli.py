@@ -26,6 +26,12 @@ def _score_parser(sub: argparse._SubParsersAction) -> None:
         "--no-mean-imputation", action="store_true", help="skip missing genotypes (plink2 semantics)"
     )
     p.add_argument("--ref-freq", type=Path, help="TSV chrom pos ref alt af for mean imputation")
+    p.add_argument(
+        "--use-dosage",
+        action="store_true",
+        help="score the DS dosage where a call has one (plink2 dosage=DS), else the GT",
+    )
+    p.add_argument("--sex", type=Path, help="TSV sample_id SEX (1/M male, 2/F female): chrX ploidy")
     p.add_argument("--target-build", help="build of the VCF (default: from its ##contig lengths)")
     p.add_argument("--reference-vcf", type=Path, help="reference panel VCF for percentiles/Z")
     p.add_argument("--reference-populations", type=Path, help="TSV: sample id + population label column(s)")
@@ -64,9 +70,11 @@ def _check_out(path: Path) -> None:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from genorx.prs.match import MatchOptions
-    from genorx.prs.output import plink_score_tables, write_outputs
-    from genorx.prs.score import ScoreOptions, rescore, score_vcf
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from genorx.prs.match import MatchOptions, MatchResult
+    from genorx.prs.output import match_log_gz
+    from genorx.prs.score import ScoreOptions
 
     if not 0.0 <= args.min_overlap <= 1.0:
         raise GenorxError(f"--min-overlap {args.min_overlap}: must be within 0-1; fix: e.g. 0.75")
@@ -80,6 +88,7 @@ def _score(args: argparse.Namespace) -> int:
         args.ref_freq,
         args.reference_vcf,
         args.reference_populations,
+        args.sex,
     ]:
         if path is not None and not path.is_file():
             raise input_error(path, None, "file not found", "check the path")
@@ -92,8 +101,26 @@ def _score(args: argparse.Namespace) -> int:
         ref_freq=args.ref_freq,
         cache_dir=args.cache_dir,
         chrom=args.chrom,
+        dosage=args.use_dosage,
+        sex=args.sex,
     )
-    run = score_vcf(args.vcf, args.scoring_files, options)
+    background = ThreadPoolExecutor(max_workers=1)
+    log_gz: list[Future[bytes]] = []
+
+    def start_log(match: MatchResult) -> None:  # written while the genotypes are scored
+        log_gz.append(background.submit(match_log_gz, match, args.threads))
+
+    try:
+        return _score_run(args, options, start_log, log_gz)
+    finally:
+        background.shutdown(wait=True, cancel_futures=True)
+
+
+def _score_run(args: argparse.Namespace, options: object, start_log: object, log_gz: list) -> int:
+    from genorx.prs.output import plink_score_tables, write_outputs
+    from genorx.prs.score import rescore, score_vcf
+
+    run = score_vcf(args.vcf, args.scoring_files, options, start_log)  # type: ignore[arg-type]
     refs = None
     note = None
     if args.reference_vcf is not None:
@@ -122,7 +149,7 @@ def _score(args: argparse.Namespace) -> int:
     import time
 
     t0 = time.perf_counter(), time.process_time()
-    write_outputs(run, args.out, out_json, prefix, refs, note)
+    write_outputs(run, args.out, out_json, prefix, refs, note, log_gz[0] if log_gz else None)
     if os.environ.get("GENORX_PRS_TIMING"):
         wall, cpu = time.perf_counter() - t0[0], time.process_time() - t0[1]
         print(f"genorx: timing: write outputs wall {wall:.3f}s cpu {cpu:.3f}s", file=sys.stderr)

@@ -11,9 +11,9 @@ from genorx.errors import input_error
 from genorx.prs.alleles import complement_series
 
 
-def effect_sequences(log: pl.DataFrame) -> pl.DataFrame:
-    """Matched rows with the effect allele as it reads on the target strand (``eff``)."""
-    matched = log.filter(pl.col("outcome") == "matched")
+def effect_sequences(matched: pl.DataFrame) -> pl.DataFrame:
+    """Matched rows (``effect_allele``, ``match_type``) with the effect allele as it reads on
+    the target strand (``eff``)."""
     flipped = complement_series(matched["effect_allele"])
     return matched.with_columns(
         eff=pl.when(pl.col("match_type").str.ends_with("_flip"))

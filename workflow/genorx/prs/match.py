@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from genorx.prs.alleles import complement_series
+from genorx.prs.alleles import CHROM_CODES, complement_series
 from genorx.prs.scorefile import ScoringFile
 
 PRIORITY = [
@@ -68,8 +68,8 @@ class ScoreMatch:
 @dataclass(frozen=True)
 class MatchResult:
     """``entries``: one row per scored (score, row): score_idx, row_nr, cand, allele,
-    effect_type, weight (passing scores only). ``log``: every score row and its outcome.
-    ``summary``: per score counts, match rate and pass/fail."""
+    effect_type, weight, match_type, effect_allele (passing scores only). ``log``: every
+    score row and its outcome. ``summary``: per score counts, match rate and pass/fail."""
 
     entries: pl.DataFrame
     log: pl.DataFrame
@@ -85,128 +85,145 @@ def score_rows(scores: list[ScoringFile]) -> pl.DataFrame:
     return pl.concat(parts, how="vertical")
 
 
+def _site_key(chrom: pl.Expr, pos: pl.Expr) -> pl.Expr:
+    """``chrom_code << 32 | pos`` (null for contigs that are never scored)."""
+    code = chrom.replace_strict(CHROM_CODES, default=None, return_dtype=pl.Int64)
+    return code * (1 << 32) + pos
+
+
 def _explode_sites(sites: pl.DataFrame) -> pl.DataFrame:
-    alts = pl.col("alt").str.split(",")
-    return (
-        sites.with_columns(
-            alts=pl.when(pl.col("alt") == ".").then(pl.lit([], dtype=pl.List(pl.String))).otherwise(alts)
-        )
-        .with_columns(n_alts=pl.col("alts").list.len())
-        .with_columns(
-            alts=pl.when(pl.col("n_alts") == 0)
-            .then(pl.lit([None], dtype=pl.List(pl.String)))
-            .otherwise(pl.col("alts")),
-            k=pl.when(pl.col("n_alts") == 0)
-            .then(pl.lit([0], dtype=pl.List(pl.Int32)))
-            .otherwise(pl.int_ranges(1, pl.col("n_alts") + 1, dtype=pl.Int32)),
-        )
-        .explode(["alts", "k"])
-        .rename({"alts": "t_alt"})
-        .select("cand", "chrom", "pos", pl.col("ref").alias("t_ref"), "t_alt", "k", "n_alts")
+    """One row per (record, ALT); a hom-ref-only record (ALT ``.``) gives one row, ALT null, k 0."""
+    frame = sites.select(
+        "cand",
+        _site_key(pl.col("chrom"), pl.col("pos")).alias("key"),
+        pl.col("chrom").alias("t_chrom"),
+        pl.col("pos").alias("t_pos"),
+        pl.col("ref").alias("t_ref"),
+        pl.col("alt").alias("t_alt"),
+        n_alts=pl.when(pl.col("alt") == ".")
+        .then(0)
+        .otherwise(pl.col("alt").str.count_matches(",", literal=True) + 1)
+        .cast(pl.Int32),
     )
+    simple = frame.filter(pl.col("n_alts") == 1).with_columns(k=pl.lit(1, pl.Int32))
+    other = frame.filter(pl.col("n_alts") != 1)
+    if other.height:  # multi-allelic and hom-ref-only records: one row per ALT
+        other = (
+            other.with_columns(
+                t_alt=pl.when(pl.col("n_alts") == 0)
+                .then(pl.lit([None], dtype=pl.List(pl.String)))
+                .otherwise(pl.col("t_alt").str.split(",")),
+                k=pl.when(pl.col("n_alts") == 0)
+                .then(pl.lit([0], dtype=pl.List(pl.Int32)))
+                .otherwise(pl.int_ranges(1, pl.col("n_alts") + 1, dtype=pl.Int32)),
+            )
+            .explode(["t_alt", "k"])
+            .select(simple.columns)
+        )
+        return pl.concat([simple, other])
+    return simple
 
 
 def _candidate_pairs(rows: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
-    """Every (row, record, ALT) pair at a shared position, labelled with its match type."""
-    pairs = rows.join(_explode_sites(sites), on=["chrom", "pos"], how="inner")
+    """Every (row, record, ALT) pair at a shared position, with its match priority (index in
+    PRIORITY, null when the alleles do not agree) and the effect allele's index."""
+    pairs = rows.join(_explode_sites(sites), on="key", how="inner")
     pairs = pairs.with_columns(
         ea_f=complement_series(pairs["effect_allele"]),
         oa_f=complement_series(pairs["other_allele"]),
         t_ref_f=complement_series(pairs["t_ref"]),
     )
-    ea, oa, eaf, oaf = pl.col("effect_allele"), pl.col("other_allele"), pl.col("ea_f"), pl.col("oa_f")
+    ea, oa = pl.col("effect_allele"), pl.col("other_allele")
+    eaf, oaf = pl.col("ea_f"), pl.col("oa_f")
     ref, alt = pl.col("t_ref"), pl.col("t_alt")
     has_oa, ref_only = oa.is_not_null(), alt.is_null()
-    alt_or_any = alt.is_null() | (oa == alt)
-    alt_or_any_f = alt.is_null() | (oaf == alt)
-    # (condition, match type, effect allele index) in priority order
+    # conditions in PRIORITY order
     rules = [
-        (has_oa & (ea == ref) & alt_or_any, "refalt", pl.lit(0)),
-        (has_oa & (oa == ref) & (ref_only | (ea == alt)), "altref", pl.col("k")),
-        (has_oa & (eaf == ref) & alt_or_any_f, "refalt_flip", pl.lit(0)),
-        (has_oa & (oaf == ref) & (ref_only | (eaf == alt)), "altref_flip", pl.col("k")),
-        (~has_oa & (ea == ref), "no_oa_ref", pl.lit(0)),
-        (~has_oa & ((ea == alt) | (ref_only & (eaf != ref))), "no_oa_alt", pl.col("k")),
-        (~has_oa & (eaf == ref), "no_oa_ref_flip", pl.lit(0)),
-        (~has_oa & (eaf == alt), "no_oa_alt_flip", pl.col("k")),
+        has_oa & (ea == ref) & (ref_only | (oa == alt)),
+        has_oa & (oa == ref) & (ref_only | (ea == alt)),
+        has_oa & (eaf == ref) & (ref_only | (oaf == alt)),
+        has_oa & (oaf == ref) & (ref_only | (eaf == alt)),
+        ~has_oa & (ea == ref),
+        ~has_oa & ((ea == alt) | (ref_only & (eaf != ref))),
+        ~has_oa & (eaf == ref),
+        ~has_oa & (eaf == alt),
     ]
-    mt: pl.Expr = pl.lit(None, dtype=pl.String)
-    allele: pl.Expr = pl.lit(None, dtype=pl.Int32)
-    for cond, name, idx in reversed(rules):
-        mt = pl.when(cond).then(pl.lit(name)).otherwise(mt)
-        allele = pl.when(cond).then(idx.cast(pl.Int32)).otherwise(allele)
-    pairs = pairs.with_columns(match_type=mt, allele=allele)
-    # an effect allele that is ALT at a hom-ref-only record is absent (dosage 0)
-    pairs = pairs.with_columns(
-        allele=pl.when(
-            ref_only
-            & (pl.col("allele") == 0)
-            & pl.col("match_type").is_in(["altref", "altref_flip", "no_oa_alt"])
-        )
-        .then(pl.lit(ABSENT, pl.Int32))
-        .otherwise(pl.col("allele"))
-    )
-    site_ref_flip = pl.col("t_ref_f")
+    priority: pl.Expr = pl.lit(None, dtype=pl.Int32)
+    for i, cond in reversed(list(enumerate(rules))):
+        priority = pl.when(cond).then(pl.lit(i, pl.Int32)).otherwise(priority)
     ambiguous = (
         pl.when(alt.is_not_null())
-        .then(site_ref_flip == alt)
+        .then(pl.col("t_ref_f") == alt)
         .otherwise(pl.when(has_oa).then(eaf == oa).otherwise(eaf == ref))
     )
     return pairs.with_columns(
-        ambiguous=ambiguous.fill_null(False),
-        priority=pl.col("match_type").replace_strict(PRIORITY, list(range(len(PRIORITY))), default=None),
-        multiallelic=pl.col("n_alts") > 1,
+        priority=priority, ambiguous=ambiguous.fill_null(False), multiallelic=pl.col("n_alts") > 1
+    ).with_columns(
+        # REF-type matches score allele 0; ALT-type ones the ALT (absent at a hom-ref-only record)
+        allele=pl.when(pl.col("priority") % 2 == 0)
+        .then(pl.lit(0, pl.Int32))
+        .when(ref_only)
+        .then(pl.lit(ABSENT, pl.Int32))
+        .otherwise(pl.col("k"))
     )
 
 
 def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchOptions) -> MatchResult:
     """Match every score against the target records in ``sites`` (see module docstring)."""
-    rows = score_rows(scores)
-    scorable = rows.filter(pl.col("skip").is_null())
-    pairs = _candidate_pairs(
-        scorable.select("score_idx", "row_nr", "chrom", "pos", "effect_allele", "other_allele"), sites
+    rows = score_rows(scores).with_columns(
+        rk=pl.col("score_idx").cast(pl.Int64) * (1 << 32) + pl.col("row_nr")
     )
-    key = pl.col("score_idx").cast(pl.Int64) * (1 << 32) + pl.col("row_nr")
-    pairs = pairs.with_columns(rk=key)
-    at_site = pairs.select("rk").unique()
+    scorable = rows.filter(pl.col("skip").is_null()).select(
+        "rk",
+        "score_idx",
+        _site_key(pl.col("chrom"), pl.col("pos")).alias("key"),
+        "effect_allele",
+        "other_allele",
+    )
+    pairs = _candidate_pairs(scorable, sites)
+    at_site = pairs.select(pl.col("rk").unique(), at_site=pl.lit(True))
     # a REF-type match without other allele repeats for every ALT of a record: keep one
-    repeat = (pl.col("allele") == 0) & (pl.col("k") > 1) & pl.col("match_type").str.starts_with("no_oa")
-    best = (
-        pairs.filter(pl.col("match_type").is_not_null() & ~repeat)
+    repeat = (pl.col("allele") == 0) & (pl.col("k") > 1) & (pl.col("priority") >= 4)
+    ok = pairs.filter(pl.col("priority").is_not_null() & ~repeat)
+    # most rows have one candidate pair: only rows with several are ranked (sorting is costly)
+    several = ok["rk"].is_duplicated()
+    ranked = (
+        ok.filter(several)
         .sort(["rk", "priority", "cand", "k"])
         .with_columns(n_best=pl.len().over(["rk", "priority"]))
         .filter(pl.col("rk").is_first_distinct())
-        .with_columns(duplicate_best_match=pl.col("n_best") > 1)
+    )
+    best = pl.concat([ok.filter(~several).with_columns(n_best=pl.lit(1, pl.UInt32)), ranked])
+    same_variant = (
+        pl.col("score_idx").cast(pl.Int64) * (1 << 40) + pl.col("cand").cast(pl.Int64) * 16 + pl.col("k")
     )
     best = best.with_columns(
-        duplicate_id=pl.len().over(["score_idx", "cand", "k"]) > 1,
-    ).with_columns(
-        exclude=pl.when(pl.col("ambiguous") & (not options.keep_ambiguous))
+        duplicate_best_match=pl.col("n_best") > 1, duplicate_id=same_variant.is_duplicated()
+    ).select(
+        "rk",
+        "cand",
+        "allele",
+        pl.col("priority")
+        .replace_strict(list(range(len(PRIORITY))), PRIORITY, return_dtype=pl.String)
+        .alias("match_type"),
+        "ambiguous",
+        "multiallelic",
+        "duplicate_best_match",
+        pl.when(pl.col("ambiguous") & (not options.keep_ambiguous))
         .then(pl.lit("excluded_ambiguous"))
         .when(pl.col("multiallelic") & (not options.keep_multiallelic))
         .then(pl.lit("excluded_multiallelic"))
         .when(pl.col("duplicate_id"))
         .then(pl.lit("excluded_duplicate_id"))
         .otherwise(None)
-    )
-    target = pl.format("{}:{}:{}:{}", "chrom", "pos", "t_ref", pl.col("t_alt").fill_null("."))
-    best = best.select(
-        "rk",
-        "score_idx",
-        "row_nr",
-        "cand",
-        "allele",
-        "match_type",
-        "ambiguous",
-        "multiallelic",
-        "duplicate_best_match",
-        "exclude",
-        target.alias("target_variant"),
+        .alias("exclude"),
+        pl.format("{}:{}:{}:{}", "t_chrom", "t_pos", "t_ref", pl.col("t_alt").fill_null(".")).alias(
+            "target_variant"
+        ),
     )
     log = (
-        rows.with_columns(rk=key)
-        .join(best.drop("score_idx", "row_nr"), on="rk", how="left")
-        .join(at_site.with_columns(at_site=pl.lit(True)), on="rk", how="left")
+        rows.join(best, on="rk", how="left", maintain_order="left")
+        .join(at_site, on="rk", how="left", maintain_order="left")
         .with_columns(
             outcome=pl.when(pl.col("skip").is_not_null())
             .then(pl.concat_str(pl.lit("skipped_"), pl.col("skip")))
@@ -219,12 +236,12 @@ def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchO
             .otherwise(pl.lit("matched"))
         )
         .drop("at_site", "exclude", "rk")
-        .sort(["score_idx", "row_nr"])
-    )
+    )  # rows stay in (score, row) order
     summary = _summary(scores, log, options)
     passing = [m.score_idx for m in summary if m.passed]
     entries = (
-        log.filter((pl.col("outcome") == "matched") & pl.col("score_idx").is_in(passing))
+        log.lazy()
+        .filter((pl.col("outcome") == "matched") & pl.col("score_idx").is_in(passing))
         .select(
             "score_idx",
             "row_nr",
@@ -233,8 +250,10 @@ def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchO
             "effect_type",
             "weight",
             "match_type",
+            "effect_allele",
         )
         .sort(["cand", "allele", "score_idx", "row_nr"])
+        .collect()
     )
     return MatchResult(entries=entries, log=log, summary=summary)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import math
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +12,8 @@ import polars as pl
 
 from genorx import __version__
 from genorx.atomic import atomic_path, write_text
+from genorx.prs.libdeflate import gzip_bytes
+from genorx.prs.match import MatchResult
 from genorx.prs.reference import ScoreReference
 from genorx.prs.score import ScoreRun
 
@@ -54,8 +56,9 @@ def passed_scores(run: ScoreRun) -> list[int]:
 def tsv_text(run: ScoreRun, refs: list[ScoreReference | None] | None) -> str:
     lines = ["\t".join(TSV_COLUMNS)]
     summary = {m.score_idx: m for m in run.match.summary}
+    passed = passed_scores(run)
     for j, sample in enumerate(run.samples):
-        for s in passed_scores(run):
+        for s in passed:
             m = summary[s]
             ref = refs[s] if refs else None
             denom = int(run.denom[j, s])
@@ -81,10 +84,11 @@ def tsv_text(run: ScoreRun, refs: list[ScoreReference | None] | None) -> str:
 
 def json_doc(run: ScoreRun, refs: list[ScoreReference | None] | None, note: str | None) -> dict:
     summary = {m.score_idx: m for m in run.match.summary}
+    passed = passed_scores(run)
     samples = []
     for j, sample in enumerate(run.samples):
         entries = []
-        for s in passed_scores(run):
+        for s in passed:
             meta, m = run.scores[s].meta, summary[s]
             denom = int(run.denom[j, s])
             total = float(run.sums[j, s])
@@ -150,8 +154,8 @@ def summary_dict(m: object) -> dict:
     return out
 
 
-def match_log_frame(run: ScoreRun) -> pl.DataFrame:
-    return run.match.log.select(
+def match_log_frame(match: MatchResult) -> pl.DataFrame:
+    return match.log.select(
         "pgs_id",
         "row_nr",
         "line",
@@ -189,24 +193,36 @@ def write_outputs(
     log_prefix: Path | None,
     refs: list[ScoreReference | None] | None,
     note: str | None,
+    log_gz: Future[bytes] | None = None,
 ) -> None:
-    """Everything is computed first; each file is then written atomically."""
-    tsv = tsv_text(run, refs)
-    doc = None
-    if out_json is not None:
-        # the C encoder only runs without indent: indent small documents only
-        indent = 1 if len(run.samples) <= 20 else None
-        doc = json.dumps(json_doc(run, refs, note), indent=indent, allow_nan=False) + "\n"
-    if log_prefix is not None:
-        log = match_log_frame(run)
-        # gzip level 1: the log can hold millions of rows; speed matters more than size here
-        text = log.write_csv(separator="\t", null_value="").encode()
-        with atomic_path(Path(f"{log_prefix}.match.tsv.gz")) as tmp:
-            tmp.write_bytes(gzip.compress(text, compresslevel=1, mtime=0))
-        write_text(Path(f"{log_prefix}.match_summary.tsv"), summary_text(run))
+    """Everything is computed first; each file is then written atomically. ``log_gz``: the
+    match log already being compressed (see :func:`match_log_gz`)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the match log can hold millions of rows: written by polars and compressed by
+        # libdeflate (both release the GIL) while the tables are built here
+        log = None
+        if log_prefix is not None:
+            log = log_gz or pool.submit(match_log_gz, run.match)
+        tsv = tsv_text(run, refs)
+        doc = None
+        if out_json is not None:
+            # the C encoder only runs without indent: indent small documents only
+            indent = 1 if len(run.samples) <= 20 else None
+            doc = json.dumps(json_doc(run, refs, note), indent=indent, allow_nan=False) + "\n"
+        if log is not None:
+            gz = log.result()
+            with atomic_path(Path(f"{log_prefix}.match.tsv.gz")) as tmp:
+                tmp.write_bytes(gz)
+            write_text(Path(f"{log_prefix}.match_summary.tsv"), summary_text(run))
     if out_json is not None and doc is not None:
         write_text(out_json, doc)
     write_text(out_tsv, tsv)
+
+
+def match_log_gz(match: MatchResult, threads: int = 2) -> bytes:
+    """The match log (every scoring-file row), as gzipped TSV bytes."""
+    text = match_log_frame(match).write_csv(separator="\t", null_value="").encode()
+    return gzip_bytes(text, level=1, threads=threads)
 
 
 def plink_score_tables(run: ScoreRun) -> list[pl.DataFrame]:

@@ -17,10 +17,11 @@ import numpy as np
 import polars as pl
 
 from genorx.errors import input_error
+from genorx.prs import ploidy
 from genorx.prs.cache import load_candidates
-from genorx.prs.kernel import allele_freqs
+from genorx.prs.rows import source
 from genorx.prs.score import ScoreRun, run_kernel
-from genorx.prs.vcfscan import read_header, site_keys
+from genorx.prs.vcfheader import read_header, site_keys
 from genorx.prs.weights import WeightMatrix
 
 _ID_COLUMNS = ("sample_id", "iid", "#iid", "sample", "id")
@@ -80,20 +81,20 @@ def map_entries(info: pl.DataFrame, sites: pl.DataFrame) -> tuple[np.ndarray, np
     allele = np.full(m, -1, np.int64)
     if m == 0 or sites.height == 0:
         return cand, allele
-    exploded = sites.select(
-        pl.col("cand").cast(pl.Int64).alias("p_cand"),
-        "chrom",
-        "pos",
-        "ref",
-        pl.concat_list(pl.col("ref"), pl.col("alt").str.split(",")).alias("alleles"),
-    )
-    j = info.select("entry", "chrom", "pos", "ref", "eff").join(
-        exploded, on=["chrom", "pos", "ref"], how="inner"
-    )
-    j = j.with_columns(
-        idx=pl.struct("alleles", "eff").map_elements(
-            lambda r: r["alleles"].index(r["eff"]) if r["eff"] in r["alleles"] else -1, return_dtype=pl.Int64
+    records = sites.select(pl.col("cand").cast(pl.Int64).alias("p_cand"), "chrom", "pos", "ref")
+    alleles = (
+        sites.select(
+            pl.col("cand").cast(pl.Int64).alias("p_cand"),
+            pl.concat_list(pl.col("ref"), pl.col("alt").str.split(",")).alias("eff"),
         )
+        .with_columns(idx=pl.int_ranges(0, pl.col("eff").list.len(), dtype=pl.Int64))
+        .explode(["eff", "idx"])
+    )
+    j = (
+        info.select("entry", "chrom", "pos", "ref", "eff")
+        .join(records, on=["chrom", "pos", "ref"], how="inner")
+        .join(alleles, on=["p_cand", "eff"], how="left")
+        .with_columns(pl.col("idx").fill_null(-1))
     )
     # prefer a record that carries the effect allele, then file order
     j = j.sort(["entry", pl.col("idx") < 0, "p_cand"]).unique("entry", keep="first")
@@ -140,7 +141,7 @@ def score_reference(
     panel_vcf = Path(panel_vcf)
     header = read_header(panel_vcf)
     info = run.entry_info
-    keys = site_keys(info["chrom"].to_list(), info["pos"].to_numpy())
+    keys = site_keys(info["chrom"], info["pos"])
     panel, _ = load_candidates(panel_vcf, keys, threads, cache_dir, header)
     labels = read_populations(labels_path) if labels_path else None
     members = population_members(panel.samples, labels, population)
@@ -151,19 +152,30 @@ def score_reference(
         )
     p_cand, p_allele = map_entries(info, panel.sites)
     shared = p_cand >= 0
+    if not shared.any():
+        raise input_error(
+            panel_vcf, None, "the panel has none of the matched variants", "use a panel on the same build"
+        )
     wm = run.weights
-    member = wm.member & shared[:, None]
+    keep = np.flatnonzero(shared)  # entries the panel lacks are left out on both sides
+    member = wm.member[keep]
+    pw = WeightMatrix(wm.keys, p_cand[keep], p_allele[keep], wm.etype[keep], wm.weights[keep], member)
+    order = np.argsort(pw.cand, kind="stable")  # the kernel reads records in ascending order
     pw = WeightMatrix(
-        wm.keys, np.where(shared, p_cand, 0), p_allele, wm.etype, np.where(member, wm.weights, 0.0), member
+        wm.keys, pw.cand[order], pw.allele[order], pw.etype[order], pw.weights[order], member[order]
     )
-    freq = allele_freqs(np.asarray(panel.codes), pw.cand, pw.allele)
-    p_sums, _, _ = run_kernel(panel, pw, freq, run.mean_impute)
-    tw = WeightMatrix(wm.keys, wm.cand, wm.allele, wm.etype, pw.weights, member)
-    panel_freq = np.where(shared, freq, np.nan)
+    panel_male = ploidy.males(source(panel.codes), panel.sites["chrom"], None)  # type: ignore[arg-type]
+    nan = np.full(len(keep), np.nan)
+    p_sums, _, _, p_freq = run_kernel(panel, pw, nan, run.mean_impute, panel_male, threads)
+    panel_freq = np.full(len(shared), np.nan)
+    panel_freq[keep[order]] = p_freq
+    tw = WeightMatrix(wm.keys, wm.cand[keep], wm.allele[keep], wm.etype[keep], wm.weights[keep], member)
     t_freq = run.entry_info["freq"].to_numpy()
     if impute_from_panel:
         t_freq = np.where(np.isnan(panel_freq), t_freq, panel_freq)
-    t_sums, _, _ = run_kernel(run.candidates, tw, t_freq, run.mean_impute)
+    t_sums, _, _, _ = run_kernel(run.candidates, tw, t_freq[keep], run.mean_impute, run.male, threads)
+    member = np.zeros_like(wm.member)
+    member[keep] = tw.member
     out: list[ScoreReference | None] = []
     passed = {m.score_idx for m in run.match.summary if m.passed}
     for s in range(len(run.scores)):

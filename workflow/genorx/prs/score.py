@@ -5,21 +5,25 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numba as nb
 import numpy as np
 import polars as pl
 
 from genorx.errors import GenorxError
 from genorx.prs import freqs as freqmod
+from genorx.prs import ploidy
 from genorx.prs.alleles import norm_chrom
 from genorx.prs.cache import load_candidates
-from genorx.prs.kernel import allele_freqs, score_kernel
+from genorx.prs.kernel import Accumulator, EntryArrays
+from genorx.prs.kernel_generic import score_generic
+from genorx.prs.kernel_linear import is_linear, score_linear
 from genorx.prs.match import MatchOptions, MatchResult, match_scores
+from genorx.prs.rows import source
 from genorx.prs.scorefile import ScoringFile, read_scoring_files
-from genorx.prs.vcfscan import Candidates, read_header, site_keys
+from genorx.prs.vcfheader import Candidates, read_header, site_keys
 from genorx.prs.weights import WeightMatrix, build_weights
 
 
@@ -32,6 +36,8 @@ class ScoreOptions:
     ref_freq: Path | None = None
     cache_dir: Path | None = None
     chrom: str | None = None  # score one chromosome only (scatter); no min-overlap check
+    dosage: bool = False  # use DS where present (plink2 dosage=DS)
+    sex: Path | None = None  # sample sexes (else inferred from chrX calls)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class ScoreRun:
     from_cache: bool
     candidates: Candidates
     mean_impute: bool
+    male: np.ndarray | None  # samples scored haploid on chrX (None: no chrX record)
+    threads: int = 2
 
     @property
     def n_records(self) -> int:
@@ -60,7 +68,9 @@ def rescore(run: ScoreRun, freq: np.ndarray) -> ScoreRun:
     """The same run with other imputation frequencies (NaN entries keep the current ones)."""
     current = run.entry_info["freq"].to_numpy()
     freq = np.where(np.isnan(freq), current, freq)
-    sums, denom, allele_ct = run_kernel(run.candidates, run.weights, freq, run.mean_impute)
+    sums, denom, allele_ct, freq = run_kernel(
+        run.candidates, run.weights, freq, run.mean_impute, run.male, run.threads
+    )
     return replace(
         run,
         entry_info=run.entry_info.with_columns(freq=pl.Series(freq)),
@@ -83,44 +93,72 @@ def score_positions(scores: list[ScoringFile], chrom: str | None = None) -> pl.D
 def entry_table(wm: WeightMatrix, match: MatchResult, sites: pl.DataFrame) -> pl.DataFrame:
     """Per kernel entry: the target site and the effect allele as it reads on the target strand."""
     eff = (
-        freqmod.effect_sequences(match.log)
-        .select(pl.col("cand").cast(pl.Int64), "allele", "effect_type", "eff")
-        .unique(["cand", "allele", "effect_type"], keep="first")
+        freqmod.effect_sequences(match.entries)
+        .select("cand", "allele", "effect_type", "eff")
+        .unique(["cand", "allele", "effect_type"], keep="first", maintain_order=True)
     )
-    return (
-        wm.keys.join(eff, on=["cand", "allele", "effect_type"], how="left")
-        .join(
-            sites.select(pl.col("cand").cast(pl.Int64), "chrom", "pos", "ref", "alt"), on="cand", how="left"
-        )
-        .sort("entry")
+    return wm.keys.join(eff, on=["cand", "allele", "effect_type"], how="left", maintain_order="left").join(
+        sites.select(pl.col("cand").cast(pl.Int64), "chrom", "pos", "ref", "alt"),
+        on="cand",
+        how="left",
+        maintain_order="left",
     )
 
 
 def run_kernel(
-    cands: Candidates, wm: WeightMatrix, freq: np.ndarray, mean_impute: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return score_kernel(
-        np.asarray(cands.codes),
-        wm.cand,
-        wm.allele,
-        wm.etype,
+    cands: Candidates,
+    wm: WeightMatrix,
+    given: np.ndarray,
+    mean_impute: bool,
+    male: np.ndarray | None,
+    threads: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(sums, denom, allele_ct) ``[n_samples, n_scores]`` and the imputation frequency of
+    every entry (``given`` where not NaN, else the cohort's)."""
+    codes = source(cands.codes)
+    ds = source(cands.ds)
+    n_samples = codes.shape[1]
+    n_scores = wm.weights.shape[1]
+    sites = cands.sites
+    n_alts = (
+        sites.select(
+            pl.when(pl.col("alt") == ".").then(0).otherwise(pl.col("alt").str.count_matches(",") + 1)
+        )
+        .to_series()
+        .to_numpy()
+        .astype(np.int64)
+    )
+    on_x = (sites["chrom"] == "X").to_numpy()[wm.cand] if len(wm.cand) else np.zeros(0, np.bool_)
+    linear = is_linear(n_alts[wm.cand], wm.allele, wm.etype)
+    if male is not None and male.any():
+        linear &= ~on_x
+    freq = np.full(len(wm.cand), np.nan)
+    total = Accumulator.zeros(n_scores, n_samples)
+    member = wm.member.astype(np.float64)
+    for mask, linear_path in ((linear, True), (~linear, False)):
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            continue
+        e = EntryArrays(
+            idx, wm.cand[idx], wm.allele[idx], wm.etype[idx], wm.weights[idx], member[idx], given[idx]
+        )
+        if linear_path:
+            total.add(score_linear(codes, ds, cands.stats, e, freq, mean_impute, threads))
+        else:
+            total.add(score_generic(codes, e, freq, mean_impute, male, on_x[idx], threads))
+    return (
+        total.sums.T.copy(),
+        np.rint(total.denom.T).astype(np.int64),
+        np.rint(total.allele_ct.T).astype(np.int64),
         freq,
-        wm.weights,
-        wm.member.astype(np.uint8),
-        mean_impute,
-        nb.get_num_threads(),
     )
 
 
-def imputation_freqs(
-    cands: Candidates, wm: WeightMatrix, info: pl.DataFrame, ref_table: pl.DataFrame | None
-) -> np.ndarray:
-    """Cohort frequencies, overridden by ``ref_table`` where it lists the allele."""
-    cohort = allele_freqs(np.asarray(cands.codes), wm.cand, wm.allele)
-    if ref_table is None or not len(cohort):
-        return cohort
-    ref = freqmod.table_freqs(info.select("entry", "chrom", "pos", "ref", "eff"), ref_table)
-    return np.where(np.isnan(ref), cohort, ref)
+def given_freqs(info: pl.DataFrame, ref_table: pl.DataFrame | None) -> np.ndarray:
+    """Per entry: the frequency from ``--ref-freq`` where it lists the allele, else NaN."""
+    if ref_table is None or info.height == 0:
+        return np.full(info.height, np.nan)
+    return freqmod.table_freqs(info.select("entry", "chrom", "pos", "ref", "eff"), ref_table)
 
 
 def failure_message(match: MatchResult, options: MatchOptions) -> str:
@@ -139,21 +177,29 @@ def _stage(name: str, t0: list[float]) -> None:
         t0[0], t0[1] = now, cpu
 
 
-def score_vcf(vcf: Path, scoring_files: list[Path], options: ScoreOptions) -> ScoreRun:
-    """Score every sample of ``vcf`` with every score of ``scoring_files``."""
+def score_vcf(
+    vcf: Path,
+    scoring_files: list[Path],
+    options: ScoreOptions,
+    on_match: Callable[[MatchResult], None] | None = None,
+) -> ScoreRun:
+    """Score every sample of ``vcf`` with every score of ``scoring_files``; ``on_match`` is
+    called with the match result as soon as it is known (the CLI starts writing the match
+    log then, while the genotypes are scored)."""
     t0 = [time.perf_counter(), time.process_time()]
     vcf = Path(vcf)
-    header = read_header(vcf)
+    header = read_header(vcf, options.dosage)
     target_build = options.target_build or header.build
     scores = read_scoring_files(list(scoring_files), target_build)
     ref_table = freqmod.read_ref_freq(options.ref_freq) if options.ref_freq else None
-    positions = score_positions(scores, options.chrom)
-    keys = site_keys(positions["chrom"].to_list(), positions["pos"].to_numpy())
+    rows = pl.concat([s.rows.filter(pl.col("skip").is_null()).select("chrom", "pos") for s in scores])
+    if options.chrom is not None:
+        rows = rows.filter(pl.col("chrom") == norm_chrom(options.chrom))
+    keys = site_keys(rows["chrom"], rows["pos"])
     _stage("read scoring files", t0)
-    cands, hit = load_candidates(vcf, keys, options.threads, options.cache_dir, header)
+    cands, hit = load_candidates(vcf, keys, options.threads, options.cache_dir, header, options.dosage)
     _stage("cache load" if hit else "scan VCF", t0)
-    run = score_candidates(vcf, cands, scores, options, ref_table, hit, t0)
-    return run
+    return score_candidates(vcf, cands, scores, options, ref_table, hit, t0, on_match)
 
 
 def score_candidates(
@@ -164,6 +210,7 @@ def score_candidates(
     ref_table: pl.DataFrame | None = None,
     from_cache: bool = False,
     t0: list[float] | None = None,
+    on_match: Callable[[MatchResult], None] | None = None,
 ) -> ScoreRun:
     t0 = t0 or [time.perf_counter(), time.process_time()]
     mopts = options.match
@@ -181,11 +228,16 @@ def score_candidates(
             f"{vcf}: {failure_message(match, mopts)}; fix: check the genome build and the "
             "chromosome naming, or lower --min-overlap"
         )
+    if on_match is not None:
+        on_match(match)
     wm = build_weights(match.entries, len(scores))
     info = entry_table(wm, match, cands.sites)
-    freq = imputation_freqs(cands, wm, info, ref_table)
-    _stage("weights + frequencies", t0)
-    sums, denom, allele_ct = run_kernel(cands, wm, freq, options.mean_impute)
+    sex = ploidy.read_sex(options.sex, cands.samples) if options.sex else None
+    male = ploidy.males(source(cands.codes), cands.sites["chrom"], sex)  # type: ignore[arg-type]
+    _stage("weights", t0)
+    sums, denom, allele_ct, freq = run_kernel(
+        cands, wm, given_freqs(info, ref_table), options.mean_impute, male, options.threads
+    )
     _stage("score kernel", t0)
     return ScoreRun(
         vcf=vcf,
@@ -200,4 +252,6 @@ def score_candidates(
         from_cache=from_cache,
         candidates=cands,
         mean_impute=options.mean_impute,
+        male=male,
+        threads=options.threads,
     )

@@ -18,7 +18,6 @@ reported and skipped row by row (haplotypes, diplotypes, interactions, non-DNA a
 from __future__ import annotations
 
 import gzip
-import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -74,7 +73,7 @@ class ScoringFile:
         return int(self.rows["skip"].is_null().sum())
 
 
-def _open_text(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -86,67 +85,52 @@ def _open_text(path: Path) -> str:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as exc:
             raise input_error(path, None, f"corrupt gzip ({exc})", "re-download the file") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    return raw
 
 
-def _split_header(path: Path, text: str) -> tuple[dict[str, str], int, str]:
-    """``#key=value`` pairs, the number of header lines, and the table text."""
+def _split_header(path: Path, raw: bytes) -> tuple[dict[str, str], int, int]:
+    """``#key=value`` pairs, the number of header lines, and where the table starts."""
     meta: dict[str, str] = {}
-    lines = text.splitlines(keepends=True)
-    n = 0
-    for line in lines:
-        if not line.startswith("#"):
-            break
-        n += 1
-        body = line.lstrip("#").strip()
+    pos = n = 0
+    while raw.startswith(b"#", pos):
+        end = raw.find(b"\n", pos)
+        end = len(raw) if end < 0 else end
+        body = raw[pos:end].decode("utf-8", "replace").lstrip("#").strip()
         if "=" in body:
             key, _, value = body.partition("=")
             meta[key.strip()] = value.strip().strip("\t").strip()
-    if n == len(lines):
+        n += 1
+        pos = end + 1
+    if not raw[pos:].strip():
         raise input_error(path, None, "no column header line after the # header", "add the table of variants")
-    return meta, n, "".join(lines[n:])
+    return meta, n, pos
 
 
-def _table(path: Path, table: str, n_header: int) -> pl.DataFrame:
+def _table(path: Path, table: bytes) -> pl.DataFrame:
     try:
         df = pl.read_csv(
-            io.StringIO(table),
+            table,
             separator="\t",
             infer_schema=False,
             quote_char='"',
             truncate_ragged_lines=False,
+            encoding="utf8-lossy",
         )
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable table"
         raise input_error(path, None, f"not a tab-separated table ({first})", "use tab separators") from None
-    df = df.rename({c: c.strip() for c in df.columns})
-    df = df.with_columns(pl.col(c).str.strip_chars() for c in df.columns)
-    df = df.with_columns(
-        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in df.columns
-    )
-    return df.with_row_index("row_idx").with_columns(
-        (pl.col("row_idx") + n_header + 2).cast(pl.Int64).alias("line")
-    )
+    return df.rename({c: c.strip() for c in df.columns})
 
 
-def _numeric(path: Path, df: pl.DataFrame, column: str, dtype: type[pl.DataType], label: str) -> pl.Series:
-    values = df[column].cast(dtype, strict=False)
-    bad = df.filter(values.is_null() & df[column].is_not_null())
-    if bad.height:
-        line, value = bad["line"][0], bad[column][0]
-        raise input_error(
-            path, f"{line}", f"{label} {value!r} in column {column} is not a number", "fix or remove the row"
-        )
-    return values
+def _clean(column: str) -> pl.Expr:
+    """A text column without surrounding blanks; empty cells are null."""
+    return pl.col(column).str.strip_chars().replace("", None)
 
 
-def _flag(df: pl.DataFrame, column: str) -> pl.Series:
-    if column not in df.columns:
-        return pl.Series(column, [False] * df.height, dtype=pl.Boolean)
-    return df[column].str.to_lowercase().is_in(list(_TRUE)).fill_null(False)
+def _flag(columns: list[str], column: str) -> pl.Expr:
+    if column not in columns:
+        return pl.lit(False)
+    return _clean(column).str.to_lowercase().is_in(list(_TRUE)).fill_null(False)
 
 
 def _positions(path: Path, df: pl.DataFrame, meta: dict[str, str]) -> tuple[str, str, bool, str | None]:
@@ -163,60 +147,92 @@ def _positions(path: Path, df: pl.DataFrame, meta: dict[str, str]) -> tuple[str,
     )
 
 
-def _effect_types(path: Path, df: pl.DataFrame) -> pl.Series:
-    if "effect_type" in df.columns:
-        et = df["effect_type"].fill_null("additive").str.to_lowercase()
-        bad = df.filter(~et.is_in(list(EFFECT_TYPES)))
-        if bad.height:
-            raise input_error(
-                path,
-                f"{bad['line'][0]}",
-                f"effect_type {bad['effect_type'][0]!r}",
-                "use additive/dominant/recessive",
-            )
-        return et
-    dom, rec = _flag(df, "is_dominant"), _flag(df, "is_recessive")
-    both = df.filter(dom & rec)
-    if both.height:
-        raise input_error(
-            path, f"{both['line'][0]}", "row is both is_dominant and is_recessive", "set at most one of them"
-        )
-    return (
-        pl.select(
+def _rows_query(df: pl.DataFrame, chrom_col: str, pos_col: str, n_header: int) -> list[pl.Expr]:
+    """Every column of the rows table (and the checks on it) as one query: a scoring file
+    is read in one pass over its columns."""
+    cols = df.columns
+    ea = _clean("effect_allele").str.to_uppercase()
+    oa = _clean("other_allele") if "other_allele" in cols else pl.lit(None, pl.String)
+    if "hm_inferOtherAllele" in cols:
+        inferred = _clean("hm_inferOtherAllele")
+        oa = pl.coalesce(oa, pl.when(inferred.str.contains("/", literal=True)).then(None).otherwise(inferred))
+    chrom = (
+        _clean(chrom_col)
+        .str.to_uppercase()
+        .str.strip_prefix("CHR")
+        .replace({"23": "X", "24": "Y", "25": "XY", "26": "MT", "M": "MT"})
+    )
+    pos_text, weight_text = _clean(pos_col), _clean("effect_weight")
+    pos = pos_text.cast(pl.Int64, strict=False)
+    weight = weight_text.cast(pl.Float64, strict=False)
+    if "effect_type" in cols:
+        etype = _clean("effect_type").fill_null("additive").str.to_lowercase()
+        bad_etype = ~etype.is_in(list(EFFECT_TYPES))
+        both = pl.lit(False)
+    else:
+        dom, rec = _flag(cols, "is_dominant"), _flag(cols, "is_recessive")
+        etype = (
             pl.when(dom)
             .then(pl.lit("dominant"))
             .when(rec)
             .then(pl.lit("recessive"))
             .otherwise(pl.lit("additive"))
         )
-        .to_series()
-        .alias("effect_type")
-    )
-
-
-def _skip_reasons(df: pl.DataFrame, chrom: pl.Series, pos: pl.Series) -> pl.Series:
-    expr = pl.lit(None, dtype=pl.String)
-    ea = df["effect_allele"].str.to_uppercase()
+        bad_etype, both = pl.lit(False), dom & rec
+    skip: pl.Expr = pl.lit(None, dtype=pl.String)
     for column, reason in reversed(list(_SKIP_FLAGS.items())):
-        expr = pl.when(_flag(df, column)).then(pl.lit(reason)).otherwise(expr)
-    frame = pl.DataFrame({"ea": ea, "chrom": chrom, "pos": pos})
-    base = pl.when(pl.col("ea").is_null() | ~pl.col("ea").str.contains(r"^[ACGT]+$")).then(
-        pl.lit("non_dna_allele")
+        skip = pl.when(_flag(cols, column)).then(pl.lit(reason)).otherwise(skip)
+    dna = ea.str.contains(r"^[ACGT]+$").fill_null(False)
+    base = (
+        pl.when(~dna)
+        .then(pl.lit("non_dna_allele"))
+        .when(chrom.is_null() | pos.is_null())
+        .then(pl.lit("no_position"))
     )
-    base = base.when(pl.col("chrom").is_null() | pl.col("pos").is_null()).then(pl.lit("no_position"))
-    flagged = frame.with_columns(flag=expr).select(pl.coalesce("flag", base.otherwise(None)))
-    return flagged.to_series().alias("skip")
+    return [
+        (pl.int_range(pl.len(), dtype=pl.Int64) + n_header + 2).alias("line"),
+        chrom.alias("chrom"),
+        pos.alias("pos"),
+        ea.alias("effect_allele"),
+        oa.str.to_uppercase().alias("other_allele"),
+        weight.alias("weight"),
+        etype.alias("effect_type"),
+        pl.coalesce(skip, base.otherwise(None)).alias("skip"),
+        (pos.is_null() & pos_text.is_not_null()).alias("_bad_pos"),
+        pos_text.alias("_pos_text"),
+        (weight.is_null() & weight_text.is_not_null()).alias("_bad_weight"),
+        weight_text.alias("_weight_text"),
+        bad_etype.alias("_bad_etype"),
+        _clean("effect_type").alias("_etype_text") if "effect_type" in cols else pl.lit(None, pl.String),
+        both.alias("_both"),
+    ]
 
 
-def _other_allele(df: pl.DataFrame) -> pl.Series:
-    oa = (
-        df["other_allele"] if "other_allele" in df.columns else pl.Series([None] * df.height, dtype=pl.String)
-    )
-    if "hm_inferOtherAllele" in df.columns:
-        inferred = df["hm_inferOtherAllele"]
-        single = pl.select(pl.when(inferred.str.contains("/")).then(None).otherwise(inferred)).to_series()
-        oa = pl.select(pl.coalesce(oa, single)).to_series()
-    return oa.str.to_uppercase().alias("other_allele")
+def _check_rows(path: Path, rows: pl.DataFrame, pos_col: str) -> None:
+    """The first row that cannot be read, as a one-line error naming its line."""
+    checks = [
+        (
+            "_bad_weight",
+            lambda r: (
+                f"effect weight {r['_weight_text']!r} in column effect_weight is not a number",
+                "fix or remove the row",
+            ),
+        ),
+        (
+            "_bad_pos",
+            lambda r: (
+                f"position {r['_pos_text']!r} in column {pos_col} is not a number",
+                "fix or remove the row",
+            ),
+        ),
+        ("_bad_etype", lambda r: (f"effect_type {r['_etype_text']!r}", "use additive/dominant/recessive")),
+        ("_both", lambda r: ("row is both is_dominant and is_recessive", "set at most one of them")),
+    ]
+    for column, text in checks:
+        if rows[column].any():
+            row = rows.filter(pl.col(column)).row(0, named=True)
+            problem, fix = text(row)
+            raise input_error(path, f"{row['line']}", problem, fix)
 
 
 def _score_meta(
@@ -245,9 +261,9 @@ def _score_meta(
 def read_scoring_file(path: str | Path) -> list[ScoringFile]:
     """Every score in ``path`` (one, or several for a normalised multi-accession file)."""
     path = Path(path)
-    text = _open_text(path)
-    meta, n_header, table = _split_header(path, text)
-    df = _table(path, table, n_header)
+    raw = _read_bytes(path)
+    meta, n_header, start = _split_header(path, raw)
+    df = _table(path, raw[start:])
     present = [c for c in _DOSAGE_WEIGHTS if c in df.columns]
     if present:
         raise input_error(
@@ -261,44 +277,29 @@ def read_scoring_file(path: str | Path) -> list[ScoringFile]:
         raise input_error(
             path,
             "header",
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(c for c in df.columns[1:-1])})",
+            f"missing column(s) {', '.join(missing)} (found: {', '.join(df.columns)})",
             "a scoring file needs chr_name, chr_position, effect_allele, effect_weight",
         )
     if df.height == 0:
         raise input_error(path, None, "scoring file has no variant rows", "use a non-empty scoring file")
     chrom_col, pos_col, harmonised, build = _positions(path, df, meta)
-    weight = _numeric(path, df, "effect_weight", pl.Float64, "effect weight")
-    pos = _numeric(path, df, pos_col, pl.Int64, "position")
-    chrom = (
-        df.select(
-            pl.col(chrom_col)
-            .str.replace(r"^(?i)chr", "")
-            .str.to_uppercase()
-            .replace({"23": "X", "24": "Y", "25": "XY", "26": "MT", "M": "MT"})
-        )
-        .to_series()
-        .alias("chrom")
-    )
+    extra = []
+    if "accession" in df.columns:
+        extra = [
+            _clean("accession").fill_null("score").alias("accession"),
+            (
+                _clean("row_nr").cast(pl.Int64, strict=False)
+                if "row_nr" in df.columns
+                else pl.lit(None, pl.Int64)
+            ).alias("row_nr"),
+        ]
+    rows = df.select(*_rows_query(df, chrom_col, pos_col, n_header), *extra)
+    _check_rows(path, rows, pos_col)
+    rows = rows.select(pl.exclude("^_.*$"))
     layout = (
         "normalised" if "accession" in df.columns else ("pgs_catalog" if meta.get("pgs_id") else "custom")
     )
-    rows = pl.DataFrame(
-        {
-            "line": df["line"],
-            "chrom": chrom,
-            "pos": pos,
-            "effect_allele": df["effect_allele"].str.to_uppercase(),
-            "other_allele": _other_allele(df),
-            "weight": weight,
-            "effect_type": _effect_types(path, df),
-            "skip": _skip_reasons(df, chrom, pos),
-        }
-    )
     if "accession" in df.columns:
-        rows = rows.with_columns(accession=df["accession"].fill_null("score"))
-        rows = rows.with_columns(
-            row_nr=(df["row_nr"].cast(pl.Int64, strict=False) if "row_nr" in df.columns else pl.lit(None)),
-        )
         groups = rows.partition_by("accession", maintain_order=True, as_dict=True)
         scores = []
         for (accession,), part in groups.items():

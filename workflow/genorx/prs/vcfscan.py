@@ -1,103 +1,32 @@
 """Read the genotypes a score needs from a VCF in one pass.
 
 The VCF (BGZF, plain gzip or plain text) is read in chunks of decompressed text. For
-BGZF, the blocks of a chunk are inflated in parallel (:mod:`genorx.prs.bgzf`); then the
-kernels of :mod:`genorx.prs.vcfkernels` keep only records at a scoring position and
-decode their GT. No Python runs per record.
+BGZF, the compressed bytes are read with plain reads (not memory-mapped, so they never
+count towards the resident set) and the blocks of a chunk are inflated in parallel
+(:mod:`genorx.prs.bgzf`) while the previous chunk is scanned; the kernels of
+:mod:`genorx.prs.vcfkernels` keep only records at a scoring position, those of
+:mod:`genorx.prs.gtdecode` decode their genotypes. No Python runs per record.
 """
 
 from __future__ import annotations
 
 import gzip
-import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numba as nb
 import numpy as np
-import polars as pl
 
 from genorx.errors import input_error
 from genorx.prs import bgzf
-from genorx.prs.alleles import CHR1_LENGTH, CHROM_CODES, norm_chrom
-from genorx.prs.vcfkernels import allele_lut, decode_records, find_candidates
+from genorx.prs.gtcodes import N_ALLELES
+from genorx.prs.gtdecode import collect_exceptions, decode_records
+from genorx.prs.vcfheader import CallStats, Candidates, VcfHeader, read_header, sites_frame
+from genorx.prs.vcfkernels import find_candidates
 
 CHUNK_BYTES = 16 << 20  # decompressed text per chunk
+COMPRESSED_BYTES = 4 << 20  # compressed bytes read at a time
 HEADROOM = 1 << 20  # room before a chunk for the unfinished last line of the previous one
-_CONTIG = re.compile(r"##contig=<.*?ID=([^,>]+).*?length=(\d+)")
-
-
-@dataclass(frozen=True)
-class VcfHeader:
-    path: Path
-    samples: list[str]
-    has_gt: bool
-    build: str | None  # from ##contig lengths (chr1), when declared
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """Records at scoring positions: their sites and the GT code of every sample."""
-
-    samples: list[str]
-    sites: pl.DataFrame  # cand (u32), chrom (str), pos (i64), ref (str), alt (str, "." when none)
-    codes: np.ndarray  # uint8 [n_cand, n_samples]
-    n_records: int  # data lines scanned
-
-
-def _open_text(path: Path) -> object:
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    return gzip.open(path, "rt", encoding="utf-8", errors="replace") if magic == b"\x1f\x8b" else open(path)
-
-
-def read_header(path: str | Path) -> VcfHeader:
-    """Sample names, whether GT is declared, and the build implied by contig lengths."""
-    path = Path(path)
-    if not path.exists():
-        raise input_error(path, None, "VCF not found", "check the path")
-    has_gt = False
-    build = None
-    try:
-        with _open_text(path) as fh:  # type: ignore[attr-defined]
-            for no, line in enumerate(fh, 1):
-                if line.startswith("##FORMAT=<ID=GT,"):
-                    has_gt = True
-                elif line.startswith("##contig="):
-                    m = _CONTIG.match(line)
-                    if m and norm_chrom(m.group(1)) == "1":
-                        build = CHR1_LENGTH.get(int(m.group(2)))
-                elif line.startswith("#CHROM"):
-                    cols = line.rstrip("\n\r").split("\t")
-                    if cols[:8] != ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]:
-                        raise input_error(path, f"line {no}", "malformed #CHROM header", "write a valid VCF")
-                    samples = cols[9:]
-                    if not samples:
-                        raise input_error(
-                            path,
-                            f"line {no}",
-                            "VCF has no sample columns (empty sample list)",
-                            "score a VCF with genotypes",
-                        )
-                    if len(set(samples)) != len(samples):
-                        dup = next(s for s in samples if samples.count(s) > 1)
-                        raise input_error(
-                            path, f"line {no}", f"sample {dup!r} appears twice", "rename samples"
-                        )
-                    if not has_gt:
-                        raise input_error(
-                            path,
-                            None,
-                            "VCF declares no GT FORMAT field (no genotypes)",
-                            "score a VCF with GT calls",
-                        )
-                    return VcfHeader(path, samples, has_gt, build)
-                elif not line.startswith("#"):
-                    break
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise input_error(path, None, f"cannot read VCF ({exc})", "check the file") from None
-    raise input_error(path, None, "no #CHROM header line", "write a valid VCF header")
 
 
 class _Reader:
@@ -110,23 +39,27 @@ class _Reader:
             head = fh.read(64)
         self.pool: ThreadPoolExecutor | None = None
         self.stream = None
+        self.fh = None
         if bgzf.is_bgzf(head):
-            self.src = (
-                np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else np.zeros(0, np.uint8)
-            )
-            try:
-                self.index = bgzf.block_index(np.asarray(self.src))
-            except ValueError as exc:
-                raise input_error(path, None, f"corrupt BGZF ({exc})", "re-compress with bgzip") from None
-            self.block = 0
+            self.fh = open(path, "rb", buffering=0)
+            self.cbuf = np.empty(COMPRESSED_BYTES + (1 << 17), np.uint8)
+            self.clen = 0  # valid bytes in cbuf
+            self.file_eof = False
             self.pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
         else:
             self.stream = gzip.open(path, "rb") if head[:2] == b"\x1f\x8b" else open(path, "rb")
 
     def max_chunk(self) -> int:
-        if self.stream is not None:
-            return CHUNK_BYTES
         return CHUNK_BYTES + (1 << 16)
+
+    def _top_up(self) -> None:
+        assert self.fh is not None
+        while not self.file_eof and self.clen < len(self.cbuf):
+            got = self.fh.readinto(memoryview(self.cbuf)[self.clen :])
+            if not got:
+                self.file_eof = True
+            else:
+                self.clen += got
 
     def fill(self, out: np.ndarray, start: int) -> tuple[int, bool]:
         """Append the next chunk to ``out[start:]``; return (end, at_eof)."""
@@ -134,51 +67,54 @@ class _Reader:
             data = self.stream.read(CHUNK_BYTES)
             out[start : start + len(data)] = np.frombuffer(data, np.uint8)
             return start + len(data), len(data) == 0
-        sizes = self.index.out_size
-        lo = self.block
-        hi = lo
-        total = 0
-        while hi < len(self.index) and total + sizes[hi] <= CHUNK_BYTES:
-            total += int(sizes[hi])
-            hi += 1
-        if hi == lo and hi < len(self.index):
-            hi += 1
-        self.block = hi
-        try:
-            end = bgzf.inflate_blocks(
-                np.asarray(self.src), self.index, lo, hi, out, start, self.pool, self.threads
+        self._top_up()
+        index, stop = bgzf.walk(self.cbuf[: self.clen])
+        if stop != self.clen and (self.file_eof or len(index) == 0):
+            raise input_error(
+                self.path, None, "corrupt or truncated BGZF block structure", "re-compress with bgzip"
             )
+        total = np.cumsum(index.out_size)
+        hi = int(np.searchsorted(total, CHUNK_BYTES, side="right"))
+        hi = max(hi, min(1, len(index)))
+        try:
+            end = bgzf.inflate_blocks(self.cbuf, index, 0, hi, out, start, self.pool, self.threads)
         except ValueError as exc:
             raise input_error(self.path, None, f"corrupt BGZF ({exc})", "re-compress with bgzip") from None
-        return end, self.block >= len(self.index)
+        used = _block_start(index, hi) if hi < len(index) else stop
+        rest = self.clen - used
+        self.cbuf[:rest] = self.cbuf[used : self.clen]
+        self.clen = rest
+        return end, self.file_eof and self.clen == 0
 
     def close(self) -> None:
         if self.stream is not None:
             self.stream.close()
+        if self.fh is not None:
+            self.fh.close()
         if self.pool is not None:
             self.pool.shutdown()
 
 
-def site_keys(chroms: list[str] | np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Sorted unique ``chrom_code << 32 | pos`` keys of scorable positions."""
-    codes = (
-        pl.Series(list(chroms), dtype=pl.String)
-        .replace_strict(CHROM_CODES, default=0, return_dtype=pl.Int64)
-        .to_numpy()
-        .astype(np.int64)
-    )
-    pos = np.asarray(positions, dtype=np.int64)
-    ok = (codes > 0) & (pos > 0)
-    return np.unique((codes[ok] << 32) | pos[ok])
+def _block_start(index: bgzf.BlockIndex, b: int) -> int:
+    """Offset of block ``b``'s gzip header: the end of block ``b - 1`` (or 0)."""
+    if b == 0:
+        return 0
+    return int(index.data_offset[b - 1] + index.data_size[b - 1] + 8)
 
 
 def scan_vcf(
-    path: str | Path, keys: np.ndarray, threads: int = 2, header: VcfHeader | None = None
+    path: str | Path,
+    keys: np.ndarray,
+    threads: int = 2,
+    header: VcfHeader | None = None,
+    dosage: bool = False,
 ) -> Candidates:
-    """Every record of ``path`` whose ``(chrom, pos)`` key is in ``keys``, with decoded GT."""
+    """Every record of ``path`` whose ``(chrom, pos)`` key is in ``keys``, with decoded
+    genotypes (and DS dosages when ``dosage``)."""
     path = Path(path)
-    header = header or read_header(path)
+    header = header or read_header(path, dosage)
     n_samples = len(header.samples)
+    want_ds = bool(dosage and header.has_ds)
     nb.set_num_threads(max(1, min(threads, nb.config.NUMBA_NUM_THREADS)))
     reader = _Reader(path, threads)
     size = HEADROOM + reader.max_chunk() + 8
@@ -187,11 +123,15 @@ def scan_vcf(
     ahead = ThreadPoolExecutor(max_workers=1)
     carry = np.empty(0, np.uint8)
     # one output array, grown when needed (no concatenation of parts at the end)
-    codes = np.empty((max(16, len(keys) + len(keys) // 64), n_samples), np.uint8)
+    cap = max(16, len(keys) + len(keys) // 64)
+    codes = np.empty((cap, n_samples), np.uint8)
+    ds = np.empty((cap if want_ds else 1, n_samples if want_ds else 1), np.uint16)
+    counts = np.empty((cap, N_ALLELES + 1), np.int32)
+    n_exc = np.empty(cap, np.int64)
+    exc_parts: list[tuple[np.ndarray, np.ndarray]] = []
     n_cand = 0
     text_parts: list[bytes] = []
     n_records = 0
-    lut = allele_lut()
     try:
         pending = ahead.submit(reader.fill, bufs[0], HEADROOM)
         k = 0
@@ -208,19 +148,34 @@ def scan_vcf(
                 buf, begin, end = joined, 0, len(carry) + end - HEADROOM
             else:
                 buf[begin:HEADROOM] = carry
-            words = buf[: len(buf) // 8 * 8].view(np.uint64)
-            starts, ends, lines, consumed = find_candidates(buf, words, begin, end, keys, eof, 1)
+            starts, ends, lines, consumed = find_candidates(buf, begin, end, keys, eof)
             n_records += int(lines)
             if len(starts):
                 if n_cand + len(starts) > codes.shape[0]:
                     rows = max(n_cand + len(starts), codes.shape[0] * 3 // 2)
-                    grown = np.empty((rows, n_samples), np.uint8)
-                    grown[:n_cand] = codes[:n_cand]
-                    codes = grown
-                block = codes[n_cand : n_cand + len(starts)]
+                    codes = _grow(codes, n_cand, rows)
+                    counts = _grow(counts, n_cand, rows)
+                    n_exc = np.resize(n_exc, rows)
+                    if want_ds:
+                        ds = _grow(ds, n_cand, rows)
+                part = slice(n_cand, n_cand + len(starts))
+                ds_block = ds[part] if want_ds else ds
                 text = np.empty(int((ends - starts).sum()) + len(starts), np.uint8)
-                toff, status = decode_records(buf, starts, ends, n_samples, block, text, max(1, threads), lut)
+                toff, status = decode_records(
+                    buf,
+                    starts,
+                    ends,
+                    n_samples,
+                    codes[part],
+                    ds_block,
+                    want_ds,
+                    text,
+                    counts[part],
+                    n_exc[part],
+                    max(1, threads),
+                )
                 _check_status(path, status, buf, starts, ends)
+                exc_parts.append(_exceptions(codes[part], n_exc[part]))
                 n_cand += len(starts)
                 text_parts.append(text[: toff[-1]].tobytes())
             carry = buf[consumed:end].copy()
@@ -230,8 +185,38 @@ def scan_vcf(
     finally:
         ahead.shutdown(wait=True, cancel_futures=True)
         reader.close()
-    codes = codes[:n_cand]
-    return Candidates(header.samples, _sites(b"".join(text_parts)), codes, n_records)
+    ptr = np.zeros(n_cand + 1, np.int64)
+    np.cumsum(n_exc[:n_cand], out=ptr[1:])
+    stats = CallStats(
+        counts[:n_cand],
+        ptr,
+        np.concatenate([p[0] for p in exc_parts]) if exc_parts else np.empty(0, np.int32),
+        np.concatenate([p[1] for p in exc_parts]) if exc_parts else np.empty(0, np.uint8),
+    )
+    return Candidates(
+        header.samples,
+        sites_frame(b"".join(text_parts)),
+        codes[:n_cand],
+        n_records,
+        ds[:n_cand] if want_ds else None,
+        stats,
+    )
+
+
+def _exceptions(codes: np.ndarray, n_exc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sample and code of the non-plain calls of a block of decoded records."""
+    ptr = np.zeros(len(n_exc) + 1, np.int64)
+    np.cumsum(n_exc, out=ptr[1:])
+    sample = np.empty(int(ptr[-1]), np.int32)
+    code = np.empty(int(ptr[-1]), np.uint8)
+    collect_exceptions(codes, ptr, sample, code)
+    return sample, code
+
+
+def _grow(a: np.ndarray, n: int, rows: int) -> np.ndarray:
+    grown = np.empty((rows, a.shape[1]), a.dtype)
+    grown[:n] = a[:n]
+    return grown
 
 
 def _check_status(
@@ -245,37 +230,6 @@ def _check_status(
     where = f"{fields[0]}:{fields[1] if len(fields) > 1 else '?'}"
     if status[r] == 1:
         raise input_error(path, where, "record has no GT in its FORMAT column", "score a VCF with GT calls")
+    if status[r] == 3:
+        raise input_error(path, where, "DS value is not a number within 0-2", "fix the DS field")
     raise input_error(path, where, "record has fewer sample columns than the header", "fix the VCF")
-
-
-def _sites(text: bytes) -> pl.DataFrame:
-    if not text:
-        return pl.DataFrame(
-            schema={
-                "cand": pl.UInt32,
-                "chrom": pl.String,
-                "pos": pl.Int64,
-                "ref": pl.String,
-                "alt": pl.String,
-            }
-        )
-    df = pl.read_csv(
-        text,
-        separator="\t",
-        has_header=False,
-        new_columns=["chrom", "pos", "id", "ref", "alt"],
-        schema_overrides={
-            "chrom": pl.String,
-            "pos": pl.Int64,
-            "id": pl.String,
-            "ref": pl.String,
-            "alt": pl.String,
-        },
-        quote_char=None,
-    )
-    df = df.drop("id").with_columns(
-        pl.col("chrom").str.replace(r"^(?i)chr", "").str.to_uppercase().replace({"M": "MT", "23": "X"}),
-        pl.col("ref").str.to_uppercase(),
-        pl.col("alt").str.to_uppercase(),
-    )
-    return df.with_row_index("cand")

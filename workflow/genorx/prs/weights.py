@@ -28,10 +28,12 @@ def build_weights(entries: pl.DataFrame, n_scores: int) -> WeightMatrix:
     keys = (
         entries.select("cand", "allele", "effect_type")
         .unique(maintain_order=True)
-        .sort(["cand", "allele", "effect_type"])
+        .sort(["cand", "allele", "effect_type"], maintain_order=True)
         .with_row_index("entry")
     )
-    joined = entries.join(keys, on=["cand", "allele", "effect_type"], how="left")
+    joined = entries.select("cand", "allele", "effect_type", "score_idx", "weight").join(
+        keys, on=["cand", "allele", "effect_type"], how="left"
+    )
     m = keys.height
     weights = np.zeros((m, n_scores), np.float64)
     member = np.zeros((m, n_scores), np.bool_)
@@ -39,7 +41,7 @@ def build_weights(entries: pl.DataFrame, n_scores: int) -> WeightMatrix:
     s = joined["score_idx"].to_numpy().astype(np.int64)
     np.add.at(weights, (e, s), joined["weight"].to_numpy())
     member[e, s] = True
-    etype = np.array([EFFECT_CODES[t] for t in keys["effect_type"].to_list()], dtype=np.int64)
+    etype = keys["effect_type"].replace_strict(EFFECT_CODES, return_dtype=pl.Int64).to_numpy()
     return WeightMatrix(
         keys=keys,
         cand=keys["cand"].to_numpy().astype(np.int64),
