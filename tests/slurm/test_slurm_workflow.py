@@ -86,7 +86,7 @@ def test_demo_workflow_runs_through_slurm(slurm_cluster, local_run, tmp_path, ca
         )
     with capsys.disabled():
         print("\n" + "\n".join(lines))
-        print(slurm_cluster.run("squeue", "--states=all", "-o", "%.6i %.30k %.10T %.9P %.10M %N"))
+        print(slurm_cluster.run("squeue", "--states=all", "-o", "%.6i %.40k %.10T %.9P %.10M %N"))
 
     problems = compare_runs(local_run, work)
     with capsys.disabled():
