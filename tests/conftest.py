@@ -29,6 +29,17 @@ def shared() -> Path:
     return SHARED
 
 
+# `from conftest import ...` in a test module must mean THIS file. Pytest drops the previous
+# "conftest" module whenever it loads another directory's conftest.py (tests/slurm/ sorts
+# before test_*.py), so point the name back here before each top-level test module is imported.
+_THIS_CONFTEST = sys.modules[__name__]
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    if isinstance(collector, pytest.Module) and collector.path.parent == Path(__file__).parent:
+        sys.modules["conftest"] = _THIS_CONFTEST
+
+
 def require_tools(*tools: str) -> None:
     """Skip with a clear reason when an external tool is not installed."""
     missing = [t for t in tools if shutil.which(t) is None]
