@@ -2,11 +2,11 @@
 
 Keyed by the VCF's resolved path, mtime, size, the set of scoring positions and whether
 DS dosages were read, so a re-score of the same VCF with the same scoring positions
-reads the genotype codes (one byte per call, ``codes.npy``; DS in ``ds.npy``) instead of
-the VCF: rows are read on demand with ``pread`` by the kernel, so only the matched rows
-are touched and none stays resident. Written to a temporary directory and renamed:
-never half-written. Loading it imports no compiler (numba): the scan module is imported
-only on a miss.
+reads the genotype codes (two bits per call, ``packed.npy``, + the exact codes of the
+non-plain calls and per-record allele counts; DS in ``ds.npy``) instead of the VCF. The
+kernel reads rows on demand with ``pread``: only the matched rows are touched and none
+stays resident. Written to a temporary directory and renamed: never half-written.
+Loading it imports no compiler (numba): the scan module is imported only on a miss.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from genorx.prs.gtcodes import packed_width
 from genorx.prs.rows import NpyRows
 from genorx.prs.vcfheader import CallStats, Candidates, VcfHeader
 
-CACHE_FORMAT = "genorx-prs-candidates-v2"
+CACHE_FORMAT = "genorx-prs-candidates-v3"
 _STATS = ("counts", "ptr", "sample", "code")  # CallStats fields, one .npy each
 
 
@@ -43,28 +44,31 @@ def cache_key(vcf: Path, keys: np.ndarray, dosage: bool = False) -> str:
 def _read(entry: Path) -> Candidates | None:
     try:
         meta = json.loads((entry / "meta.json").read_text())
-        codes = NpyRows(entry / "codes.npy")
+        packed = NpyRows(entry / "packed.npy")
         ds = NpyRows(entry / "ds.npy") if meta.get("ds") else None
         sites = pl.read_parquet(entry / "sites.parquet")
         stats = CallStats(*(np.load(entry / f"{name}.npy") for name in _STATS))
     except (OSError, ValueError, KeyError, json.JSONDecodeError, pl.exceptions.PolarsError):
         return None
-    shape = (sites.height, len(meta["samples"]))
-    if meta.get("format") != CACHE_FORMAT or codes.shape != shape or (ds is not None and ds.shape != shape):
+    n = len(meta["samples"])
+    if (
+        meta.get("format") != CACHE_FORMAT
+        or packed.shape != (sites.height, packed_width(n))
+        or (ds is not None and ds.shape != (sites.height, n))
+        or len(stats.counts) != sites.height
+        or len(stats.ptr) != sites.height + 1
+    ):
         return None
-    if len(stats.counts) != sites.height or len(stats.ptr) != sites.height + 1:
-        return None
-    return Candidates(meta["samples"], sites, codes, int(meta["n_records"]), ds, stats)
+    return Candidates(meta["samples"], sites, packed, int(meta["n_records"]), stats, ds)
 
 
 def _write(entry: Path, cands: Candidates) -> None:
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
     try:
-        np.save(tmp / "codes.npy", np.ascontiguousarray(cands.codes))
+        np.save(tmp / "packed.npy", np.ascontiguousarray(cands.packed))
         if cands.ds is not None:
             np.save(tmp / "ds.npy", np.ascontiguousarray(cands.ds))
-        assert cands.stats is not None
         for name in _STATS:
             np.save(tmp / f"{name}.npy", getattr(cands.stats, name))
         cands.sites.write_parquet(tmp / "sites.parquet")

@@ -16,7 +16,7 @@ def effect_sequences(matched: pl.DataFrame) -> pl.DataFrame:
     the target strand (``eff``)."""
     flipped = complement_series(matched["effect_allele"])
     return matched.with_columns(
-        eff=pl.when(pl.col("match_type").str.ends_with("_flip"))
+        eff=pl.when(pl.col("match_type").cast(pl.String).str.ends_with("_flip"))
         .then(flipped)
         .otherwise(pl.col("effect_allele"))
     )

@@ -68,3 +68,21 @@ def describe(code: int) -> str:
         return str(code - HAPLOID_BASE)
     alleles = [k for k in range(N_ALLELES) for _ in range(int(ALLELE_COUNT[k, code]))]
     return "/".join(map(str, alleles)) if alleles else "?"
+
+
+# Two bits per call in the stored matrices: the code of a plain call (0, 1, 2), or 3 = "not
+# plain: see the record's exception list" (which holds the exact code).
+PACKED_OTHER = 3
+UNPACK = np.array([[(b >> (2 * i)) & 3 for i in range(4)] for b in range(256)], np.uint8)
+
+
+def packed_width(n_samples: int) -> int:
+    return (n_samples + 3) // 4
+
+
+def unpack(packed: np.ndarray, n_samples: int) -> np.ndarray:
+    """[rows, packed_width] bytes -> [rows, n_samples] values 0..3 (sample k in bits 2(k%4))."""
+    out = np.empty((packed.shape[0], packed.shape[1], 4), np.uint8)
+    np.take(UNPACK, packed, axis=0, out=out)
+    flat = out.reshape(packed.shape[0], -1)
+    return flat if flat.shape[1] == n_samples else flat[:, :n_samples]

@@ -13,7 +13,7 @@ import numpy as np
 
 from genorx.prs.gtcodes import ALLELE_COUNT, IS_MISSING, PLOIDY
 from genorx.prs.kernel import Accumulator, EntryArrays, blocks, code_values, run_parallel
-from genorx.prs.rows import RowSource
+from genorx.prs.rows import Genotypes
 
 _ALL = np.arange(256)
 
@@ -38,7 +38,7 @@ def _male_tables(
 
 
 def score_generic(
-    codes: RowSource,
+    genos: Genotypes,
     e: EntryArrays,
     freq_out: np.ndarray,
     mean_impute: bool,
@@ -48,14 +48,14 @@ def score_generic(
 ) -> Accumulator:
     """Sums/denominators of the entries ``e``; ``male`` flags samples scored haploid on the
     entries flagged ``on_x``. Writes each entry's imputation frequency to ``freq_out``."""
-    n_samples = codes.shape[1]
+    n_samples = genos.shape[1]
     n_scores = e.weights.shape[1]
     any_male = male is not None and bool(male.any())
 
     def work(block: tuple[int, int], acc: Accumulator) -> None:
         lo, hi = block
         m = hi - lo
-        rows = codes.rows(e.cand[lo:hi])
+        rows = genos.codes(e.cand[lo:hi])
         allele, etype = e.allele[lo:hi], e.etype[lo:hi]
         hap = np.zeros((m, n_samples), np.bool_)
         if any_male:

@@ -1,26 +1,27 @@
 """The bulk path of the kernel: additive entries at biallelic records, scored with BLAS.
 
-At a biallelic record a diploid call's code is its ALT dosage (0, 1, 2; with dosages, DS
-in 1/16384 units), and an additive entry's value on it is ``alpha + beta x`` (ALT effect:
-0 + x; REF effect: 2 - x). So a block of genotype rows, converted to float64 once, gives
-every score's contribution as one matrix product ``(W * beta)^T @ X``. The other calls
-(missing, haploid, an allele the record lacks, no DS: about a percent) are found in the
-block, the entry's cohort frequency is computed from the block's rows, and each such
-call's slot in ``X`` is overwritten with the ALT dosage that yields its true value
-(imputed, haploid ...), so the same product scores it; only their denominators need a
-sparse correction.
+At a biallelic record a diploid call's code is its ALT dosage x (0, 1, 2; with dosages,
+DS in 1/16384 units), and an additive entry's value on it is x (ALT effect) or 2 - x (REF
+effect). So a block of records' genotype rows, converted to float64 once, gives every
+score's contribution as one matrix product ``B^T @ X`` (one row per record, whichever
+scores use it and in whichever orientation). The other calls (missing, haploid, an
+allele the record lacks, no DS: about a percent) come from the scan's per-record lists
+(or are found in the block); each one's slot in ``X`` is overwritten with the ALT dosage
+that yields its true value (imputed, haploid ...), so the same product scores it, and
+only their denominators need a sparse correction.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from genorx.prs.gtcodes import ALLELE_COUNT, DS_NONE, DS_SCALE, IS_MISSING, PLAIN_MAX, PLOIDY
+from genorx.prs.gtcodes import ALLELE_COUNT, DS_NONE, DS_SCALE, IS_MISSING, PLOIDY
 from genorx.prs.kernel import ADDITIVE, Accumulator, EntryArrays, blocks, run_parallel
-from genorx.prs.rows import RowSource, consecutive
-from genorx.prs.vcfheader import CallStats
+from genorx.prs.rows import Genotypes, RowSource
 
-DENSE_SCORES = 6  # above this many scores, denominator corrections use a matrix product
+DENSE_SCORES = 32  # above this many scores, denominator corrections use a matrix product
 
 
 def is_linear(n_alts: np.ndarray, allele: np.ndarray, etype: np.ndarray) -> np.ndarray:
@@ -28,123 +29,140 @@ def is_linear(n_alts: np.ndarray, allele: np.ndarray, etype: np.ndarray) -> np.n
     return (n_alts == 1) & ((allele == 0) | (allele == 1)) & (etype == ADDITIVE)
 
 
-def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(s, s + n)`` for each start and length."""
-    total = int(lens.sum())
-    if not total:
-        return np.empty(0, np.int64)
-    shift = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
-    return np.arange(total) + shift
+@dataclass(frozen=True)
+class _Records:
+    """The linear entries grouped by record: per record, the weights of its ALT-effect and
+    REF-effect entries (a score has at most one entry per record), the entries' numbers
+    (-1 when absent) and given frequencies. A REF-effect weight w scores ``2 w - w x``, so
+    both fold into one row: ``beta = w_alt - w_ref`` and a constant ``2 w_ref``."""
 
+    cand: np.ndarray
+    w_alt: np.ndarray  # [R, S]
+    w_ref: np.ndarray  # [R, S]
+    member: np.ndarray  # float64 0/1 [R, S]
+    entry_alt: np.ndarray  # entry index (into the EntryArrays), -1 if none
+    entry_ref: np.ndarray
+    given_alt: np.ndarray  # given frequency of the entry (NaN: from the cohort)
+    given_ref: np.ndarray
 
-def _exceptions(stats: CallStats, cand: np.ndarray, n_samples: int) -> tuple[np.ndarray, ...]:
-    """(flat index in the block, row in the block, sample, code) of the block's non-plain calls."""
-    starts = stats.ptr[cand]
-    lens = stats.ptr[cand + 1] - starts
-    if consecutive(cand):
-        idx: np.ndarray | slice = slice(int(starts[0]), int(starts[-1] + lens[-1]))
-    else:
-        idx = _ranges(starts, lens)
-    ej = stats.sample[idx].astype(np.int64)
-    ei = np.repeat(np.arange(len(cand)), lens)
-    return ei * n_samples + ej, ei, ej, stats.code[idx]
+    @classmethod
+    def group(cls, e: EntryArrays) -> _Records:
+        cand, rec = np.unique(e.cand, return_inverse=True)
+        n, s = len(cand), e.weights.shape[1]
+        w = {0: np.zeros((n, s)), 1: np.zeros((n, s))}
+        entry = {0: np.full(n, -1, np.int64), 1: np.full(n, -1, np.int64)}
+        given = {0: np.full(n, np.nan), 1: np.full(n, np.nan)}
+        member = np.zeros((n, s))
+        for a in (0, 1):
+            sel = np.flatnonzero(e.allele == a)
+            w[a][rec[sel]] = e.weights[sel]
+            entry[a][rec[sel]] = sel
+            given[a][rec[sel]] = e.freq[sel]
+            member[rec[sel]] = np.maximum(member[rec[sel]], e.member[sel])
+        return cls(cand, w[1], w[0], member, entry[1], entry[0], given[1], given[0])
 
 
 def score_linear(
-    codes: RowSource,
+    genos: Genotypes,
     ds: RowSource | None,
-    stats: CallStats | None,
     e: EntryArrays,
     freq_out: np.ndarray,
     mean_impute: bool,
     threads: int,
 ) -> Accumulator:
     """Sums/denominators of the entries ``e`` (see :func:`is_linear`); writes each entry's
-    imputation frequency to ``freq_out[e.index]``. With the scan's ``stats`` (GT only),
-    frequencies and non-plain calls are looked up instead of found in the rows."""
-    n_samples = codes.shape[1]
+    imputation frequency to ``freq_out[e.index]``. With GT codes, frequencies and non-plain
+    calls come from the scan's per-record counts and lists; with DS they are found in the rows."""
+    n_samples = genos.shape[1]
     n_scores = e.weights.shape[1]
-    ref = e.allele == 0
-    alpha = np.where(ref, 2.0, 0.0)
+    r = _Records.group(e)
     scale = 1.0 if ds is None else 1.0 / DS_SCALE
-    beta = np.where(ref, -1.0, 1.0) * scale  # value = alpha + beta * raw
-    wb = e.weights * beta[:, None]
+    beta = (r.w_alt - r.w_ref) * scale  # per raw unit of ALT dosage
+    has_alt = r.entry_alt >= 0
+    has_both = has_alt & (r.entry_ref >= 0)
     ones = np.ones(n_samples)
-    # per code: ploidy, observed; denominator and observed-ploidy deltas from a plain call
     p = PLOIDY.astype(np.float64)
-    seen = ~IS_MISSING
-    d_den = np.where(IS_MISSING & (not mean_impute), 0.0, p) - 2.0
-    d_obs = np.where(seen, p, 0.0) - 2.0
-    use_stats = stats is not None and ds is None
+    d_den = np.where(IS_MISSING & (not mean_impute), 0.0, p) - 2.0  # ploidy deltas from 2
+    d_obs = np.where(IS_MISSING, 0.0, p) - 2.0
+    use_stats = ds is None
     if use_stats:
-        assert stats is not None
-        counts = stats.counts[e.cand]
+        counts = genos.stats.counts[r.cand]
         with np.errstate(invalid="ignore", divide="ignore"):
-            cohort = counts[np.arange(len(e.cand)), e.allele] / counts[:, -1]
-        freq_out[e.index] = np.where(np.isnan(e.freq), cohort, e.freq)
-    jobs = blocks(len(e.cand), n_samples)
+            f_alt_all = counts[:, 1] / counts[:, -1]
+            f_ref_all = counts[:, 0] / counts[:, -1]
+    jobs = blocks(len(r.cand), n_samples)
     step = max((hi - lo for lo, hi in jobs), default=0)
 
     def work(block: tuple[int, int], acc: Accumulator) -> None:
         lo, hi = block
         m = hi - lo
-        cand = e.cand[lo:hi]
+        cand = r.cand[lo:hi]
         if acc.pending is None:  # this thread's block buffer (fresh arrays would page-fault)
             acc.pending = np.empty((step, n_samples), np.float64)
         x = acc.pending[:m]  # type: ignore[index]
-        raw = (ds or codes).rows(cand)
-        np.copyto(x, raw, casting="unsafe")
         if use_stats:
-            assert stats is not None
-            flat, ei, ej, ec = _exceptions(stats, cand, n_samples)
-            f = freq_out[e.index[lo:hi]]
+            np.copyto(x, genos.plain(cand), casting="unsafe")
+            flat, ei, ej, ec = genos.exceptions(cand)
+            f_alt, f_ref = f_alt_all[lo:hi], f_ref_all[lo:hi]
         else:
-            exc = (raw == DS_NONE) if ds is not None else (raw > PLAIN_MAX)
-            flat = np.flatnonzero(exc)  # (2-D nonzero is several times slower)
+            assert ds is not None
+            raw = ds.rows(cand)
+            np.copyto(x, raw, casting="unsafe")
+            flat = np.flatnonzero(raw == DS_NONE)  # (2-D nonzero is several times slower)
             ei, ej = np.divmod(flat, n_samples)
-            if ds is None:
-                ec = raw.reshape(-1)[flat]
-            else:
-                ec = codes.rows(cand).reshape(-1)[flat] if len(flat) else np.empty(0, np.uint8)
+            ec = genos.codes(cand).reshape(-1)[flat] if len(flat) else np.empty(0, np.uint8)
             x.reshape(-1)[flat] = 0.0
-            f = _block_freq(x, ei, ec, ref[lo:hi], e.freq[lo:hi], scale, ones)
-            freq_out[e.index[lo:hi]] = f
-        if len(flat):  # write the ALT dosage that gives each exception its true value
-            fill = p[ec] * np.nan_to_num(f[ei], nan=0.0) if mean_impute else 0.0
-            value = np.where(IS_MISSING[ec], fill, ALLELE_COUNT[e.allele[lo:hi][ei], ec])
-            x.reshape(-1)[flat] = (value - alpha[lo:hi][ei]) / beta[lo:hi][ei]
-        acc.sums += wb[lo:hi].T @ x
-        acc.sums += (alpha[lo:hi] @ e.weights[lo:hi])[:, None]
-        counted = 2.0 * e.member[lo:hi].sum(axis=0)
+            f_alt, f_ref = _block_freq(x, ei, ec, scale, ones)
+        f_alt = np.where(np.isnan(r.given_alt[lo:hi]), f_alt, r.given_alt[lo:hi])
+        f_ref = np.where(np.isnan(r.given_ref[lo:hi]), f_ref, r.given_ref[lo:hi])
+        for entry, f in ((r.entry_alt[lo:hi], f_alt), (r.entry_ref[lo:hi], f_ref)):
+            freq_out[e.index[entry[entry >= 0]]] = f[entry >= 0]
+        if len(flat):
+            # each exception's slot gets the ALT dosage giving the ALT entry its true value
+            # (or the REF entry, 2 - x, when the record has none)
+            miss = IS_MISSING[ec]
+            fill_alt = p[ec] * np.nan_to_num(f_alt[ei], nan=0.0) if mean_impute else 0.0
+            fill_ref = p[ec] * np.nan_to_num(f_ref[ei], nan=0.0) if mean_impute else 0.0
+            v_alt = np.where(miss, fill_alt, ALLELE_COUNT[1, ec])
+            v_ref = np.where(miss, fill_ref, ALLELE_COUNT[0, ec])
+            alt_row = has_alt[lo:hi][ei]
+            x.reshape(-1)[flat] = np.where(alt_row, v_alt, 2.0 - v_ref) / scale
+            both = has_both[lo:hi][ei]
+            if both.any():  # REF entries where 2 - v_alt is not their value (haploid calls ...)
+                delta = np.where(both, v_ref - (2.0 - v_alt), 0.0)
+                # imputed REF and ALT values add up to 2 but for rounding (1e-16): not corrected
+                fix = np.flatnonzero(np.abs(delta) > 1e-9)
+                if len(fix):
+                    w_ref = r.w_ref[lo:hi][ei[fix]]
+                    for s in np.flatnonzero(w_ref.any(axis=0)):
+                        acc.sums[s] += np.bincount(
+                            ej[fix], weights=w_ref[:, s] * delta[fix], minlength=n_samples
+                        )
+        acc.sums += beta[lo:hi].T @ x
+        acc.sums += (2.0 * r.w_ref[lo:hi].sum(axis=0))[:, None]
+        counted = 2.0 * r.member[lo:hi].sum(axis=0)
         acc.denom += counted[:, None]
         acc.allele_ct += counted[:, None]
         if len(flat):
-            _denominators(acc, e.member[lo:hi], ei, ej, d_den[ec], d_obs[ec], m, n_samples)
+            _denominators(acc, r.member[lo:hi], ei, ej, d_den[ec], d_obs[ec], m, n_samples)
 
     return run_parallel(jobs, work, None, n_scores, n_samples, threads)
 
 
 def _block_freq(
-    x: np.ndarray,
-    ei: np.ndarray,
-    ec: np.ndarray,
-    ref: np.ndarray,
-    given: np.ndarray,
-    scale: float,
-    ones: np.ndarray,
-) -> np.ndarray:
-    """Effect-allele frequency of each row over observed calls (plain calls, exceptions
-    zeroed in ``x``, + the exceptions' codes); ``given`` where not NaN."""
+    x: np.ndarray, ei: np.ndarray, ec: np.ndarray, scale: float, ones: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """ALT and REF frequency of each row over its observed calls: the plain calls (the
+    exceptions zeroed in ``x``) and the exceptions' codes."""
     m, n_samples = x.shape
     n_plain = n_samples - np.bincount(ei, minlength=m)
     alt = (x @ ones) * scale  # BLAS: several times faster than x.sum(axis=1)
-    refc = 2.0 * n_plain - alt + np.bincount(ei, weights=ALLELE_COUNT[0, ec], minlength=m)
+    ref = 2.0 * n_plain - alt + np.bincount(ei, weights=ALLELE_COUNT[0, ec], minlength=m)
     alt += np.bincount(ei, weights=ALLELE_COUNT[1, ec], minlength=m)
     seen = PLOIDY[ec] * ~IS_MISSING[ec]
     ploidy = 2.0 * n_plain + np.bincount(ei, weights=seen, minlength=m)
     with np.errstate(invalid="ignore", divide="ignore"):
-        cohort = np.where(ref, refc, alt) / ploidy
-    return np.where(np.isnan(given), cohort, given)
+        return alt / ploidy, ref / ploidy
 
 
 def _denominators(
@@ -159,6 +177,13 @@ def _denominators(
 ) -> None:
     """Add the (non-2) ploidy of exception calls to the denominators of their entries' scores."""
     n_scores = member.shape[1]
+    if bool((member == member[:1]).all()):  # every record of the block counts for the same scores
+        dd = np.bincount(ej, weights=dden, minlength=n_samples)
+        do = np.bincount(ej, weights=dobs, minlength=n_samples)
+        for s in np.flatnonzero(member[0]):
+            acc.denom[s] += dd
+            acc.allele_ct[s] += do
+        return
     if n_scores > DENSE_SCORES:
         den = np.zeros((m, n_samples))
         obs = np.zeros((m, n_samples))
@@ -167,15 +192,8 @@ def _denominators(
         acc.denom += member.T @ den
         acc.allele_ct += member.T @ obs
         return
-    same = bool((member == member[:1]).all())
-    if same:  # every entry of the block counts for the same scores
-        dd = np.bincount(ej, weights=dden, minlength=n_samples)
-        do = np.bincount(ej, weights=dobs, minlength=n_samples)
-        for s in np.flatnonzero(member[0]):
-            acc.denom[s] += dd
-            acc.allele_ct[s] += do
-        return
-    for s in range(n_scores):
+    present = np.flatnonzero(member.any(axis=0))
+    for s in present:
         w = member[ei, s]
         acc.denom[s] += np.bincount(ej, weights=w * dden, minlength=n_samples)
         acc.allele_ct[s] += np.bincount(ej, weights=w * dobs, minlength=n_samples)

@@ -67,8 +67,10 @@ def inflate_raw(state: int, src: int, src_len: int, dst: int, dst_len: int) -> i
     return int(LIB.libdeflate_deflate_decompress(state, src, src_len, dst, dst_len, None))
 
 
-def _member(data: memoryview, level: int) -> bytes:
-    assert LIB is not None
+def gzip_member(data: bytes | memoryview, level: int = 2) -> bytes:
+    """One gzip member of ``data`` (consecutive members read as one gzip stream)."""
+    if LIB is None or not len(data):
+        return gzip.compress(bytes(data), compresslevel=level, mtime=0)
     comp = LIB.libdeflate_alloc_compressor(level)
     if not comp:
         raise MemoryError("libdeflate_alloc_compressor failed")
@@ -92,7 +94,7 @@ def gzip_bytes(data: bytes, level: int = 2, threads: int = 1) -> bytes:
     view = memoryview(data)
     parts = max(1, min(threads, len(data) // (4 << 20)))
     if parts == 1:
-        return _member(view, level)
+        return gzip_member(view, level)
     step = -(-len(data) // parts)
     with ThreadPoolExecutor(max_workers=parts) as pool:  # ctypes releases the GIL
-        return b"".join(pool.map(lambda i: _member(view[i : i + step], level), range(0, len(data), step)))
+        return b"".join(pool.map(lambda i: gzip_member(view[i : i + step], level), range(0, len(data), step)))

@@ -77,9 +77,10 @@ class MatchResult:
 
 
 def score_rows(scores: list[ScoringFile]) -> pl.DataFrame:
-    """All rows of all scores, with ``score_idx`` and ``pgs_id``."""
+    """All rows of all scores, with ``score_idx`` and ``pgs_id`` (an enum: a byte or two a row)."""
+    ids = pl.Enum(list(dict.fromkeys(sf.meta.pgs_id for sf in scores)))
     parts = [
-        sf.rows.with_columns(score_idx=pl.lit(i, pl.Int32), pgs_id=pl.lit(sf.meta.pgs_id))
+        sf.rows.with_columns(score_idx=pl.lit(i, pl.Int32), pgs_id=pl.lit(sf.meta.pgs_id, dtype=ids))
         for i, sf in enumerate(scores)
     ]
     return pl.concat(parts, how="vertical")
@@ -168,24 +169,32 @@ def _candidate_pairs(rows: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchOptions) -> MatchResult:
-    """Match every score against the target records in ``sites`` (see module docstring)."""
-    rows = score_rows(scores).with_columns(
-        rk=pl.col("score_idx").cast(pl.Int64) * (1 << 32) + pl.col("row_nr")
-    )
-    scorable = rows.filter(pl.col("skip").is_null()).select(
-        "rk",
-        "score_idx",
-        _site_key(pl.col("chrom"), pl.col("pos")).alias("key"),
-        "effect_allele",
-        "other_allele",
-    )
-    pairs = _candidate_pairs(scorable, sites)
+def _variant_ids(rows: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """One int64 per (position, effect allele, other allele) — ``key << 26 | ea << 13 | oa``
+    with small ids of the distinct allele strings — so rows meet their variant by an integer
+    join; with more than 8191 distinct alleles, the three columns are the join key."""
+    alleles = pl.concat([rows["effect_allele"], rows["other_allele"]]).drop_nulls().unique()
+    if len(alleles) >= 1 << 13:
+        return rows, ["key", "effect_allele", "other_allele"]
+    ids = dict(zip(alleles.to_list(), range(1, len(alleles) + 1), strict=True))
+
+    def code(column: str) -> pl.Expr:
+        return pl.col(column).replace_strict(ids, default=0, return_dtype=pl.Int64).fill_null(0)
+
+    vid = pl.col("key") * (1 << 26) + code("effect_allele") * (1 << 13) + code("other_allele")
+    return rows.with_columns(vid=vid), ["vid"]
+
+
+def _best_per_variant(variants: pl.DataFrame, sites: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    """Per distinct (position, effect allele, other allele) of the scores (``vid``): its best
+    (record, ALT) and how it matched; variants without an agreeing record are ``at_site``
+    only when some record is at their position."""
+    pairs = _candidate_pairs(variants, sites)
     at_site = pairs.select(pl.col("rk").unique(), at_site=pl.lit(True))
     # a REF-type match without other allele repeats for every ALT of a record: keep one
     repeat = (pl.col("allele") == 0) & (pl.col("k") > 1) & (pl.col("priority") >= 4)
     ok = pairs.filter(pl.col("priority").is_not_null() & ~repeat)
-    # most rows have one candidate pair: only rows with several are ranked (sorting is costly)
+    # most variants have one candidate pair: only those with several are ranked (sorting is costly)
     several = ok["rk"].is_duplicated()
     ranked = (
         ok.filter(several)
@@ -194,36 +203,57 @@ def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchO
         .filter(pl.col("rk").is_first_distinct())
     )
     best = pl.concat([ok.filter(~several).with_columns(n_best=pl.lit(1, pl.UInt32)), ranked])
-    same_variant = (
-        pl.col("score_idx").cast(pl.Int64) * (1 << 40) + pl.col("cand").cast(pl.Int64) * 16 + pl.col("k")
-    )
-    best = best.with_columns(
-        duplicate_best_match=pl.col("n_best") > 1, duplicate_id=same_variant.is_duplicated()
-    ).select(
+    best = best.select(
         "rk",
         "cand",
+        "k",
         "allele",
         pl.col("priority")
-        .replace_strict(list(range(len(PRIORITY))), PRIORITY, return_dtype=pl.String)
+        .replace_strict(list(range(len(PRIORITY))), PRIORITY, return_dtype=pl.Enum(PRIORITY))
         .alias("match_type"),
         "ambiguous",
         "multiallelic",
-        "duplicate_best_match",
-        pl.when(pl.col("ambiguous") & (not options.keep_ambiguous))
-        .then(pl.lit("excluded_ambiguous"))
-        .when(pl.col("multiallelic") & (not options.keep_multiallelic))
-        .then(pl.lit("excluded_multiallelic"))
-        .when(pl.col("duplicate_id"))
-        .then(pl.lit("excluded_duplicate_id"))
-        .otherwise(None)
-        .alias("exclude"),
-        pl.format("{}:{}:{}:{}", "t_chrom", "t_pos", "t_ref", pl.col("t_alt").fill_null(".")).alias(
-            "target_variant"
-        ),
+        (pl.col("n_best") > 1).alias("duplicate_best_match"),
+        # one string per variant, a 4-byte code per row
+        pl.format("{}:{}:{}:{}", "t_chrom", "t_pos", "t_ref", pl.col("t_alt").fill_null("."))
+        .cast(pl.Categorical)
+        .alias("target_variant"),
+    )
+    return (
+        variants.select("rk", *on)
+        .join(best, on="rk", how="left")
+        .join(at_site, on="rk", how="left")
+        .drop("rk")
+    )
+
+
+def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchOptions) -> MatchResult:
+    """Match every score against the target records in ``sites`` (see module docstring).
+
+    Scores often share variants (several scores over one variant set, or a variant in many
+    scores), so the distinct (position, effect allele, other allele) are matched once and the
+    outcome is joined back to every row."""
+    rows = score_rows(scores).with_columns(
+        key=pl.when(pl.col("skip").is_null()).then(_site_key(pl.col("chrom"), pl.col("pos")))
+    )
+    rows, on = _variant_ids(rows)
+    variants = (
+        rows.filter(pl.col("key").is_not_null())
+        .select(*on, "key", "effect_allele", "other_allele")
+        .unique(on)
+        .with_row_index("rk")
+        .with_columns(pl.col("rk").cast(pl.Int64))
+    )
+    best = _best_per_variant(variants, sites, on)
+    same_variant = (
+        pl.col("score_idx").cast(pl.Int64) * (1 << 40) + pl.col("cand").cast(pl.Int64) * 16 + pl.col("k")
     )
     log = (
-        rows.join(best, on="rk", how="left", maintain_order="left")
-        .join(at_site, on="rk", how="left", maintain_order="left")
+        rows.join(best, on=on, how="left", maintain_order="left", nulls_equal=True)
+        .with_columns(
+            # several rows of one score on the same target variant: all excluded
+            duplicate_id=pl.when(pl.col("cand").is_not_null()).then(same_variant.is_duplicated())
+        )
         .with_columns(
             outcome=pl.when(pl.col("skip").is_not_null())
             .then(pl.concat_str(pl.lit("skipped_"), pl.col("skip")))
@@ -231,11 +261,16 @@ def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchO
             .then(pl.lit("unmatched_no_site"))
             .when(pl.col("match_type").is_null())
             .then(pl.lit("unmatched_alleles"))
-            .when(pl.col("exclude").is_not_null())
-            .then(pl.col("exclude"))
+            .when(pl.col("ambiguous") & (not options.keep_ambiguous))
+            .then(pl.lit("excluded_ambiguous"))
+            .when(pl.col("multiallelic") & (not options.keep_multiallelic))
+            .then(pl.lit("excluded_multiallelic"))
+            .when(pl.col("duplicate_id"))
+            .then(pl.lit("excluded_duplicate_id"))
             .otherwise(pl.lit("matched"))
+            .cast(pl.Categorical)
         )
-        .drop("at_site", "exclude", "rk")
+        .drop("key", "at_site", "duplicate_id", "k", "vid", strict=False)
     )  # rows stay in (score, row) order
     summary = _summary(scores, log, options)
     passing = [m.score_idx for m in summary if m.passed]
@@ -252,23 +287,34 @@ def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchO
             "match_type",
             "effect_allele",
         )
-        .sort(["cand", "allele", "score_idx", "row_nr"])
+        .sort(_entry_order())
         .collect()
     )
     return MatchResult(entries=entries, log=log, summary=summary)
 
 
+def _entry_order() -> pl.Expr:
+    """(cand, allele, effect type, score) as one int64: a single-key sort (cand < 2^32,
+    allele -1..13, 3 effect types, score index < 2^16)."""
+    etype = pl.col("effect_type").replace_strict(
+        {"additive": 0, "dominant": 1, "recessive": 2}, default=3, return_dtype=pl.Int64
+    )
+    return ((pl.col("cand") * 16 + pl.col("allele") + 1) * 4 + etype) * (1 << 16) + pl.col("score_idx")
+
+
 def _summary(scores: list[ScoringFile], log: pl.DataFrame, options: MatchOptions) -> list[ScoreMatch]:
     outcomes: dict[int, dict[str, int]] = {}
-    for i, outcome, n in log.group_by(["score_idx", "outcome"]).len().iter_rows():
-        outcomes.setdefault(i, {})[outcome] = int(n)
     types: dict[int, dict[str, int]] = {}
-    matched = log.filter(pl.col("outcome") == "matched")
-    for i, mt, n in matched.group_by(["score_idx", "match_type"]).len().iter_rows():
-        types.setdefault(i, {})[mt] = int(n)
-    dups = dict(
-        log.group_by("score_idx").agg(pl.col("duplicate_best_match").fill_null(False).sum()).iter_rows()
-    )
+    dups: dict[int, int] = {}
+    grouped = log.group_by(["score_idx", "outcome", "match_type", "duplicate_best_match"]).len()
+    for i, outcome, mt, dup, n in grouped.iter_rows():
+        outcomes.setdefault(i, {})
+        outcomes[i][outcome] = outcomes[i].get(outcome, 0) + int(n)
+        if outcome == "matched":
+            types.setdefault(i, {})
+            types[i][mt] = types[i].get(mt, 0) + int(n)
+        if dup:
+            dups[i] = dups.get(i, 0) + int(n)
     out = []
     for i, sf in enumerate(scores):
         counts = outcomes.get(i, {})
@@ -284,7 +330,7 @@ def _summary(scores: list[ScoringFile], log: pl.DataFrame, options: MatchOptions
                 n_matched=n_matched,
                 match_rate=rate,
                 passed=rate >= options.min_overlap - 1e-12 and n_matched > 0,
-                duplicate_best_match=int(dups.get(i, 0)),
+                duplicate_best_match=dups.get(i, 0),
                 counts=dict(sorted(counts.items())),
                 match_types={k: types.get(i, {}).get(k, 0) for k in PRIORITY},
             )

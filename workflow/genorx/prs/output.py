@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -12,7 +13,7 @@ import polars as pl
 
 from genorx import __version__
 from genorx.atomic import atomic_path, write_text
-from genorx.prs.libdeflate import gzip_bytes
+from genorx.prs.libdeflate import gzip_member
 from genorx.prs.match import MatchResult
 from genorx.prs.reference import ScoreReference
 from genorx.prs.score import ScoreRun
@@ -219,10 +220,18 @@ def write_outputs(
     write_text(out_tsv, tsv)
 
 
-def match_log_gz(match: MatchResult, threads: int = 2) -> bytes:
-    """The match log (every scoring-file row), as gzipped TSV bytes."""
-    text = match_log_frame(match).write_csv(separator="\t", null_value="").encode()
-    return gzip_bytes(text, level=1, threads=threads)
+def match_log_gz(match: MatchResult, threads: int = 2, rows: int = 200_000) -> bytes:
+    """The match log (every scoring-file row), as gzipped TSV: written ``rows`` at a time,
+    each part compressed (as its own gzip member) while the next is formatted, so the
+    whole text never sits in memory."""
+    frame = match_log_frame(match)
+    parts = []
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        for lo in range(0, max(frame.height, 1), rows):
+            buf = io.BytesIO()
+            frame.slice(lo, rows).write_csv(buf, separator="\t", null_value="", include_header=lo == 0)
+            parts.append(pool.submit(gzip_member, buf.getbuffer(), 1))
+        return b"".join(p.result() for p in parts)
 
 
 def plink_score_tables(run: ScoreRun) -> list[pl.DataFrame]:

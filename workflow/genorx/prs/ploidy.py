@@ -18,7 +18,7 @@ import polars as pl
 from genorx.errors import input_error
 from genorx.prs.gtcodes import IS_HAPLOID, IS_MISSING, PLOIDY
 from genorx.prs.kernel import blocks
-from genorx.prs.rows import RowSource
+from genorx.prs.rows import Genotypes
 
 _ID_COLUMNS = ("sample_id", "iid", "#iid", "sample")
 _MALE = {"1", "m", "male"}
@@ -44,24 +44,24 @@ def read_sex(path: Path, samples: list[str]) -> np.ndarray:
     return np.array([value.get(s, 0) for s in samples], np.int8)
 
 
-def infer_males(codes: RowSource, x_rows: np.ndarray) -> np.ndarray:
+def infer_males(genos: Genotypes, x_rows: np.ndarray) -> np.ndarray:
     """Samples whose non-missing calls on the records ``x_rows`` are mostly haploid."""
-    n = codes.shape[1]
+    n = genos.shape[1]
     hap = np.zeros(n, np.int64)
     dip = np.zeros(n, np.int64)
     for lo, hi in blocks(len(x_rows), n):
-        rows = codes.rows(x_rows[lo:hi])
+        rows = genos.codes(x_rows[lo:hi])
         hap += IS_HAPLOID[rows].sum(axis=0)
         dip += ((PLOIDY[rows] == 2) & ~IS_MISSING[rows]).sum(axis=0)
     return hap > dip
 
 
-def males(codes: RowSource, chroms: pl.Series, sex: np.ndarray | None) -> np.ndarray | None:
+def males(genos: Genotypes, chroms: pl.Series, sex: np.ndarray | None) -> np.ndarray | None:
     """The male flags to score chrX with (None when no record is on chrX)."""
     x_rows = np.flatnonzero((chroms == "X").to_numpy())
     if not len(x_rows):
         return None
-    inferred = infer_males(codes, x_rows)
+    inferred = infer_males(genos, x_rows)
     if sex is None:
         return inferred
     return np.where(sex == 1, True, np.where(sex == 2, False, inferred))

@@ -19,7 +19,6 @@ import polars as pl
 from genorx.errors import input_error
 from genorx.prs import ploidy
 from genorx.prs.cache import load_candidates
-from genorx.prs.rows import source
 from genorx.prs.score import ScoreRun, run_kernel
 from genorx.prs.vcfheader import read_header, site_keys
 from genorx.prs.weights import WeightMatrix
@@ -164,7 +163,7 @@ def score_reference(
     pw = WeightMatrix(
         wm.keys, pw.cand[order], pw.allele[order], pw.etype[order], pw.weights[order], member[order]
     )
-    panel_male = ploidy.males(source(panel.codes), panel.sites["chrom"], None)  # type: ignore[arg-type]
+    panel_male = ploidy.males(panel.genotypes(), panel.sites["chrom"], None)  # type: ignore[arg-type]
     nan = np.full(len(keep), np.nan)
     p_sums, _, _, p_freq = run_kernel(panel, pw, nan, run.mean_impute, panel_male, threads)
     panel_freq = np.full(len(shared), np.nan)

@@ -1,5 +1,6 @@
 """Rows of a genotype matrix, by record number: from memory, or read from a cached ``.npy``
-with ``pread`` (so a re-score never maps the whole matrix into its resident set)."""
+with ``pread`` (so a re-score never maps the whole matrix into its resident set); and
+:class:`Genotypes`, the packed codes of candidate records."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import os
 from pathlib import Path
 
 import numpy as np
+
+from genorx.prs.gtcodes import unpack
+from genorx.prs.vcfheader import CallStats
 
 
 def consecutive(cand: np.ndarray) -> bool:
@@ -84,3 +88,47 @@ def source(matrix: np.ndarray | RowSource | None) -> RowSource | None:
     if matrix is None or isinstance(matrix, RowSource):
         return matrix
     return RowSource(np.asarray(matrix))
+
+
+def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + n)`` for each start and length."""
+    total = int(lens.sum())
+    if not total:
+        return np.empty(0, np.int64)
+    shift = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
+    return np.arange(total) + shift
+
+
+class Genotypes:
+    """The genotype codes of candidate records, stored as two bits per call plus the
+    per-record list of the calls that are not plain REF/ALT diploid calls (their exact
+    codes): a quarter of a byte-per-call matrix, in memory and in the cache."""
+
+    def __init__(self, packed: RowSource, stats: CallStats, n_samples: int) -> None:
+        self.packed = packed
+        self.stats = stats
+        self.shape = (packed.shape[0], n_samples)
+
+    def plain(self, cand: np.ndarray) -> np.ndarray:
+        """[len(cand), n_samples]: plain codes 0..2, 3 where the call is an exception."""
+        return unpack(self.packed.rows(cand), self.shape[1])
+
+    def exceptions(self, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(flat index in a [len(cand), n_samples] block, row in the block, sample, code)."""
+        stats = self.stats
+        starts = stats.ptr[cand]
+        lens = stats.ptr[cand + 1] - starts
+        if consecutive(cand):
+            idx: np.ndarray | slice = slice(int(starts[0]), int(starts[-1] + lens[-1]))
+        else:
+            idx = _ranges(starts, lens)
+        ej = stats.sample[idx].astype(np.int64)
+        ei = np.repeat(np.arange(len(cand)), lens)
+        return ei * self.shape[1] + ej, ei, ej, stats.code[idx]
+
+    def codes(self, cand: np.ndarray) -> np.ndarray:
+        """[len(cand), n_samples] exact codes."""
+        out = np.ascontiguousarray(self.plain(cand))
+        flat, _, _, code = self.exceptions(cand)
+        out.reshape(-1)[flat] = code
+        return out

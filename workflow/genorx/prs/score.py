@@ -92,12 +92,9 @@ def score_positions(scores: list[ScoringFile], chrom: str | None = None) -> pl.D
 
 def entry_table(wm: WeightMatrix, match: MatchResult, sites: pl.DataFrame) -> pl.DataFrame:
     """Per kernel entry: the target site and the effect allele as it reads on the target strand."""
-    eff = (
-        freqmod.effect_sequences(match.entries)
-        .select("cand", "allele", "effect_type", "eff")
-        .unique(["cand", "allele", "effect_type"], keep="first", maintain_order=True)
-    )
-    return wm.keys.join(eff, on=["cand", "allele", "effect_type"], how="left", maintain_order="left").join(
+    first = match.entries[wm.first] if wm.first is not None else match.entries.head(0)
+    eff = freqmod.effect_sequences(first).select("eff")
+    return pl.concat([wm.keys, eff], how="horizontal").join(
         sites.select(pl.col("cand").cast(pl.Int64), "chrom", "pos", "ref", "alt"),
         on="cand",
         how="left",
@@ -115,9 +112,9 @@ def run_kernel(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(sums, denom, allele_ct) ``[n_samples, n_scores]`` and the imputation frequency of
     every entry (``given`` where not NaN, else the cohort's)."""
-    codes = source(cands.codes)
+    genos = cands.genotypes()
     ds = source(cands.ds)
-    n_samples = codes.shape[1]
+    n_samples = genos.shape[1]  # type: ignore[attr-defined]
     n_scores = wm.weights.shape[1]
     sites = cands.sites
     n_alts = (
@@ -143,9 +140,9 @@ def run_kernel(
             idx, wm.cand[idx], wm.allele[idx], wm.etype[idx], wm.weights[idx], member[idx], given[idx]
         )
         if linear_path:
-            total.add(score_linear(codes, ds, cands.stats, e, freq, mean_impute, threads))
+            total.add(score_linear(genos, ds, e, freq, mean_impute, threads))  # type: ignore[arg-type]
         else:
-            total.add(score_generic(codes, e, freq, mean_impute, male, on_x[idx], threads))
+            total.add(score_generic(genos, e, freq, mean_impute, male, on_x[idx], threads))  # type: ignore[arg-type]
     return (
         total.sums.T.copy(),
         np.rint(total.denom.T).astype(np.int64),
@@ -170,10 +167,15 @@ def failure_message(match: MatchResult, options: MatchOptions) -> str:
 
 
 def _stage(name: str, t0: list[float]) -> None:
-    """With GENORX_PRS_TIMING set, print the seconds each stage took to stderr."""
+    """With GENORX_PRS_TIMING set, print the seconds each stage took (and the resident set
+    at its end) to stderr."""
     if os.environ.get("GENORX_PRS_TIMING"):
         now, cpu = time.perf_counter(), time.process_time()
-        print(f"genorx: timing: {name} wall {now - t0[0]:.3f}s cpu {cpu - t0[1]:.3f}s", file=sys.stderr)
+        rss = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") >> 20
+        print(
+            f"genorx: timing: {name} wall {now - t0[0]:.3f}s cpu {cpu - t0[1]:.3f}s rss {rss} MB",
+            file=sys.stderr,
+        )
         t0[0], t0[1] = now, cpu
 
 
@@ -190,7 +192,7 @@ def score_vcf(
     vcf = Path(vcf)
     header = read_header(vcf, options.dosage)
     target_build = options.target_build or header.build
-    scores = read_scoring_files(list(scoring_files), target_build)
+    scores = read_scoring_files(list(scoring_files), target_build, options.threads)
     ref_table = freqmod.read_ref_freq(options.ref_freq) if options.ref_freq else None
     rows = pl.concat([s.rows.filter(pl.col("skip").is_null()).select("chrom", "pos") for s in scores])
     if options.chrom is not None:
@@ -233,7 +235,7 @@ def score_candidates(
     wm = build_weights(match.entries, len(scores))
     info = entry_table(wm, match, cands.sites)
     sex = ploidy.read_sex(options.sex, cands.samples) if options.sex else None
-    male = ploidy.males(source(cands.codes), cands.sites["chrom"], sex)  # type: ignore[arg-type]
+    male = ploidy.males(cands.genotypes(), cands.sites["chrom"], sex)  # type: ignore[arg-type]
     _stage("weights", t0)
     sums, denom, allele_ct, freq = run_kernel(
         cands, wm, given_freqs(info, ref_table), options.mean_impute, male, options.threads

@@ -18,6 +18,7 @@ reported and skipped row by row (haplotypes, diplotypes, interactions, non-DNA a
 from __future__ import annotations
 
 import gzip
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -351,12 +352,20 @@ def check_build(sf: ScoringFile, target_build: str | None) -> None:
         )
 
 
-def read_scoring_files(paths: list[str | Path], target_build: str | None) -> list[ScoringFile]:
-    """All scores of all files, build-checked, with unique ids."""
+def read_scoring_files(
+    paths: list[str | Path], target_build: str | None, threads: int = 2
+) -> list[ScoringFile]:
+    """All scores of all files, build-checked, with unique ids (files read in parallel:
+    polars releases the GIL while it parses)."""
+    if threads > 1 and len(paths) > 1:
+        with ThreadPoolExecutor(max_workers=min(threads, len(paths))) as pool:
+            per_file = list(pool.map(read_scoring_file, paths))
+    else:
+        per_file = [read_scoring_file(p) for p in paths]
     scores: list[ScoringFile] = []
     seen: dict[str, str] = {}
-    for p in paths:
-        for sf in read_scoring_file(p):
+    for p, file_scores in zip(paths, per_file, strict=True):
+        for sf in file_scores:
             check_build(sf, target_build)
             if sf.meta.pgs_id in seen:
                 raise input_error(

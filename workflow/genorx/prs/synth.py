@@ -129,8 +129,11 @@ def write_scorefile(
     absent: float = 0.02,
     build: str = "GRCh38",
     subset: np.ndarray | None = None,
+    weight_seed: int | None = None,
 ) -> Path:
-    """A PGS Catalog style scoring file over a random ``n_rows`` sites of ``cohort``."""
+    """A PGS Catalog style scoring file over a random ``n_rows`` sites of ``cohort``. With
+    ``weight_seed``, the rows (sites, orientations, flips) come from ``seed`` and only the
+    weights from ``weight_seed``: files differing only in it share their variants."""
     rng = np.random.default_rng(seed)
     pool = np.arange(len(cohort.pos)) if subset is None else subset
     idx = np.sort(rng.choice(pool, min(n_rows, len(pool)), replace=False))
@@ -142,6 +145,8 @@ def write_scorefile(
         "chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight",
     ]
     weights = rng.normal(0, 0.05, len(idx))
+    if weight_seed is not None:
+        weights = np.random.default_rng(weight_seed).normal(0, 0.05, len(idx))
     flips = rng.random(len(idx)) < flip
     swaps = rng.random(len(idx)) < swap
     gone = rng.random(len(idx)) < absent

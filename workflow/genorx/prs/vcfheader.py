@@ -87,16 +87,28 @@ def read_header(path: str | Path, dosage: bool = False) -> VcfHeader:
 
 @dataclass(frozen=True)
 class Candidates:
-    """Records at scoring positions: their sites and one genotype code per sample
-    (:mod:`genorx.prs.gtcodes`); with dosages asked for, also DS in 1/16384 units
-    (65535 = no usable DS: the GT code is used)."""
+    """Records at scoring positions: their sites and every sample's genotype code
+    (:mod:`genorx.prs.gtcodes`), two bits per call (``packed``, uint8 [n_cand, (n+3)//4], or
+    its cached file) + the exact codes of the other calls (``stats``); with dosages asked
+    for, also DS in 1/16384 units (65535 = no usable DS: the GT code is used)."""
 
     samples: list[str]
     sites: pl.DataFrame  # cand (u32), chrom (str), pos (i64), ref (str), alt (str, "." when none)
-    codes: np.ndarray  # uint8 [n_cand, n_samples]
+    packed: object  # np.ndarray or genorx.prs.rows.RowSource
     n_records: int  # data lines scanned
-    ds: np.ndarray | None = None  # uint16 [n_cand, n_samples]
-    stats: CallStats | None = None  # per-record allele counts and non-plain calls
+    stats: CallStats
+    ds: object = None  # uint16 [n_cand, n_samples] (array or RowSource), or None
+
+    def genotypes(self) -> object:
+        """A :class:`genorx.prs.rows.Genotypes` over these records."""
+        from genorx.prs.rows import Genotypes, source
+
+        return Genotypes(source(self.packed), self.stats, len(self.samples))  # type: ignore[arg-type]
+
+    @property
+    def codes(self) -> np.ndarray:
+        """All exact codes, [n_cand, n_samples] (one byte per call: for tests and small data)."""
+        return self.genotypes().codes(np.arange(self.sites.height))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,7 @@ def find_candidates(
 ) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Spans of the candidate lines of ``buf[begin:n]``, the number of data lines, and the
     offset of an unfinished last line (``n`` when the chunk ends at a line end)."""
-    cap = (n - begin) // 64 + 16
+    cap = 1024  # grown by doubling: a chunk-sized guess would page-fault megabytes per chunk
     starts = np.empty(cap, np.int64)
     ends = np.empty(cap, np.int64)
     k = 0

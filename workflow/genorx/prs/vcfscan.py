@@ -19,8 +19,8 @@ import numpy as np
 
 from genorx.errors import input_error
 from genorx.prs import bgzf
-from genorx.prs.gtcodes import N_ALLELES
-from genorx.prs.gtdecode import collect_exceptions, decode_records
+from genorx.prs.gtcodes import N_ALLELES, packed_width
+from genorx.prs.gtdecode import collect_exceptions, decode_records, pack_codes
 from genorx.prs.vcfheader import CallStats, Candidates, VcfHeader, read_header, sites_frame
 from genorx.prs.vcfkernels import find_candidates
 
@@ -124,7 +124,8 @@ def scan_vcf(
     carry = np.empty(0, np.uint8)
     # one output array, grown when needed (no concatenation of parts at the end)
     cap = max(16, len(keys) + len(keys) // 64)
-    codes = np.empty((cap, n_samples), np.uint8)
+    packed = np.empty((cap, packed_width(n_samples)), np.uint8)  # two bits per call
+    scratch = np.empty((0, n_samples), np.uint8)  # one chunk's codes, a byte per call
     ds = np.empty((cap if want_ds else 1, n_samples if want_ds else 1), np.uint16)
     counts = np.empty((cap, N_ALLELES + 1), np.int32)
     n_exc = np.empty(cap, np.int64)
@@ -151,33 +152,35 @@ def scan_vcf(
             starts, ends, lines, consumed = find_candidates(buf, begin, end, keys, eof)
             n_records += int(lines)
             if len(starts):
-                if n_cand + len(starts) > codes.shape[0]:
-                    rows = max(n_cand + len(starts), codes.shape[0] * 3 // 2)
-                    codes = _grow(codes, n_cand, rows)
+                if n_cand + len(starts) > packed.shape[0]:
+                    rows = max(n_cand + len(starts), packed.shape[0] * 3 // 2)
+                    packed = _grow(packed, n_cand, rows)
                     counts = _grow(counts, n_cand, rows)
                     n_exc = np.resize(n_exc, rows)
                     if want_ds:
                         ds = _grow(ds, n_cand, rows)
                 part = slice(n_cand, n_cand + len(starts))
+                if scratch.shape[0] < len(starts):
+                    scratch = np.empty((len(starts), n_samples), np.uint8)
+                block = scratch[: len(starts)]
                 ds_block = ds[part] if want_ds else ds
-                text = np.empty(int((ends - starts).sum()) + len(starts), np.uint8)
-                toff, status = decode_records(
+                text, _, status = decode_records(
                     buf,
                     starts,
                     ends,
                     n_samples,
-                    codes[part],
+                    block,
                     ds_block,
                     want_ds,
-                    text,
                     counts[part],
                     n_exc[part],
                     max(1, threads),
                 )
                 _check_status(path, status, buf, starts, ends)
-                exc_parts.append(_exceptions(codes[part], n_exc[part]))
+                pack_codes(block, packed[part])
+                exc_parts.append(_exceptions(block, n_exc[part]))
                 n_cand += len(starts)
-                text_parts.append(text[: toff[-1]].tobytes())
+                text_parts.append(text.tobytes())
             carry = buf[consumed:end].copy()
             k += 1
             if eof:
@@ -196,10 +199,10 @@ def scan_vcf(
     return Candidates(
         header.samples,
         sites_frame(b"".join(text_parts)),
-        codes[:n_cand],
+        packed[:n_cand],
         n_records,
-        ds[:n_cand] if want_ds else None,
         stats,
+        ds[:n_cand] if want_ds else None,
     )
 
 
