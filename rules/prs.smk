@@ -5,7 +5,8 @@
 # reference panel, each score gets a percentile and Z within the chosen population.
 # Several samples: results/cohort/prs.tsv (their tables concatenated), or, with
 # `prs.cohort_vcf`, a multi-sample VCF scored per chromosome and gathered (sums and
-# denominators added up).
+# denominators added up; with a panel, the parts' target and panel scores too, so the
+# cohort table carries percentiles and Z).
 
 
 include: "prs_helpers.smk"
@@ -76,6 +77,7 @@ if PRS_FILES:
             output:
                 part=temp("results/cohort/prs_parts/{contig}.tsv"),
                 json=temp("results/cohort/prs_parts/{contig}.json"),
+                ref=temp("results/cohort/prs_parts/{contig}.reference.tsv"),
                 vcf=temp("results/cohort/prs_parts/{contig}.vcf.gz"),
             log:
                 "logs/prs_cohort_chrom/{contig}.log",
@@ -93,16 +95,24 @@ if PRS_FILES:
                 ),
                 opts=" ".join(prs_match_options()),
                 build=config["reference"]["build"],
+                panel=prs_panel_options,
+                header=PRS_REFERENCE_HEADER,
             shell:
                 "(bcftools view -r {wildcards.contig} -Oz -o {output.vcf} {input.vcf} && "
                 "genorx prs score --vcf {output.vcf} {params.files} --target-build {params.build} "
-                "{params.opts} --chrom {wildcards.contig} --threads {threads} "
-                "--out {output.part} --json {output.json}) > {log} 2>&1"
+                "{params.opts} {params.panel} --chrom {wildcards.contig} --threads {threads} "
+                "--out {output.part} --json {output.json} && "
+                "{{ [ -f {output.ref} ] || printf '{params.header}\\n' > {output.ref}; }}) "
+                "> {log} 2>&1"
 
         rule prs_cohort:
             input:
                 parts=lambda wildcards: expand(
                     "results/cohort/prs_parts/{contig}.tsv",
+                    contig=prs_cohort_contigs(),
+                ),
+                refs=lambda wildcards: expand(
+                    "results/cohort/prs_parts/{contig}.reference.tsv",
                     contig=prs_cohort_contigs(),
                 ),
                 scoring=PRS_FILES,

@@ -27,9 +27,15 @@ def prs_panel_inputs():
     return inputs
 
 
-def prs_score_options(wildcards, input):
-    opts = [f"--scoring-file {f}" for f in input.scoring]
-    opts += [f"--target-build {config['reference']['build']}"] + prs_match_options()
+# header of a chromosome part's reference scores (genorx.prs.output.REFERENCE_PART_COLUMNS):
+# written empty when no panel is configured, so gather sees every part alike
+PRS_REFERENCE_HEADER = (
+    "pgs_id\\trole\\tsample_id\\tvalue\\tn_variants_shared\\tpopulation"
+)
+
+
+def prs_panel_options(wildcards, input):
+    opts = []
     if "panel" in input.keys():
         opts.append(f"--reference-vcf {input.panel}")
         if "populations" in input.keys():
@@ -37,6 +43,12 @@ def prs_score_options(wildcards, input):
             if PRS_PANEL.get("population"):
                 opts.append(f"--reference-population {PRS_PANEL['population']}")
     return " ".join(opts)
+
+
+def prs_score_options(wildcards, input):
+    opts = [f"--scoring-file {f}" for f in input.scoring]
+    opts += [f"--target-build {config['reference']['build']}"] + prs_match_options()
+    return " ".join(opts + [prs_panel_options(wildcards, input)])
 
 
 def prs_cohort_contigs():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -231,3 +232,51 @@ def test_positions_bed_follows_the_reference_naming(tmp_path, shared):
     lines = out.read_text().splitlines()
     assert lines[0] == "chr22\t17080377\t17080378\tPRS"
     assert len(lines) == 835 - 4  # four positions lie beyond the .fai length
+
+
+def test_gathered_parts_rank_in_the_panel_like_the_whole_run(tmp_path, cohort):
+    """Per-chromosome parts scored with a panel carry their target and panel scores; gather
+    adds them up and ranks: percentiles and Z equal the whole run's."""
+    c, files = cohort
+    from genorx.prs.synth import write_cohort
+
+    panel = write_cohort(tmp_path / "panel.vcf.gz", n_samples=120, n_variants=3000, seed=12, n_chrom=3)
+    labels = tmp_path / "pops.tsv"
+    labels.write_text(
+        "sample_id\tpop\n" + "".join(f"{s}\t{'A' if i % 3 else 'B'}\n" for i, s in enumerate(panel.samples))
+    )
+    ref = [
+        "--reference-vcf",
+        str(panel.vcf),
+        "--reference-populations",
+        str(labels),
+        "--reference-population",
+        "A",
+    ]
+    args = ["--scoring-file", str(files[0]), "--scoring-file", str(files[1]), *ref]
+    whole = tmp_path / "whole.tsv"
+    assert prs_main(["score", "--vcf", str(c.vcf), *args, "--out", str(whole)]) == 0
+    parts = []
+    for chrom in ("1", "2", "3"):
+        part = tmp_path / f"part{chrom}.tsv"
+        assert prs_main(["score", "--vcf", str(c.vcf), *args, "--chrom", chrom, "--out", str(part)]) == 0
+        assert part.with_suffix(".reference.tsv").is_file()
+        parts.append(str(part))
+    gathered = tmp_path / "gathered.tsv"
+    files_args = ["--scoring-file", str(files[0]), "--scoring-file", str(files[1])]
+    assert prs_main(["gather", *files_args, "--out", str(gathered), *parts]) == 0
+    a = _read(whole).sort(["sample_id", "pgs_id"])
+    b = _read(gathered).sort(["sample_id", "pgs_id"])
+    for column in ("percentile", "z"):
+        np.testing.assert_allclose(
+            b[column].cast(pl.Float64).to_numpy(), a[column].cast(pl.Float64).to_numpy(), rtol=1e-9, atol=1e-9
+        )
+    assert b["reference_n"].to_list() == a["reference_n"].to_list() == [str(80)] * a.height
+    assert set(b["reference_population"].to_list()) == {"A"}
+    np.testing.assert_allclose(b["sum"].to_numpy(), a["sum"].to_numpy(), rtol=1e-12, atol=1e-12)
+    # a part without its reference scores is an error, not a silent gap
+    Path(parts[1]).with_suffix(".reference.tsv").unlink()
+    from genorx.errors import GenorxError
+
+    with pytest.raises(GenorxError, match="reference scores missing"):
+        prs_main(["gather", *files_args, "--out", str(tmp_path / "g2.tsv"), *parts])

@@ -195,6 +195,7 @@ def write_outputs(
     refs: list[ScoreReference | None] | None,
     note: str | None,
     log_gz: Future[bytes] | None = None,
+    reference_part: Path | None = None,
 ) -> None:
     """Everything is computed first; each file is then written atomically. ``log_gz``: the
     match log already being compressed (see :func:`match_log_gz`)."""
@@ -215,6 +216,8 @@ def write_outputs(
             with atomic_path(Path(f"{log_prefix}.match.tsv.gz")) as tmp:
                 tmp.write_bytes(gz)
             write_text(Path(f"{log_prefix}.match_summary.tsv"), summary_text(run))
+    if reference_part is not None and refs is not None:
+        write_text(reference_part, reference_part_text(run, refs))
     if out_json is not None and doc is not None:
         write_text(out_json, doc)
     write_text(out_tsv, tsv)
@@ -232,6 +235,26 @@ def match_log_gz(match: MatchResult, threads: int = 2, rows: int = 200_000) -> b
             frame.slice(lo, rows).write_csv(buf, separator="\t", null_value="", include_header=lo == 0)
             parts.append(pool.submit(gzip_member, buf.getbuffer(), 1))
         return b"".join(p.result() for p in parts)
+
+
+REFERENCE_PART_COLUMNS = ["pgs_id", "role", "sample_id", "value", "n_variants_shared", "population"]
+
+
+def reference_part_text(run: ScoreRun, refs: list[ScoreReference | None]) -> str:
+    """A chromosome part's reference scores, for ``genorx prs gather`` to add up and rank:
+    per score, each target sample's value on the variants it shares with the panel
+    (``role`` target) and each panel population member's score (``role`` panel)."""
+    lines = ["\t".join(REFERENCE_PART_COLUMNS)]
+    for s in passed_scores(run):
+        ref = refs[s]
+        if ref is None:
+            continue
+        pgs, pop, shared = run.scores[s].meta.pgs_id, ref.population or "all", str(ref.n_variants_shared)
+        for sample, value in zip(run.samples, ref.target_values, strict=True):
+            lines.append("\t".join([pgs, "target", sample, num(value), shared, pop]))
+        for sample, value in zip(ref.panel_samples, ref.panel_values, strict=True):
+            lines.append("\t".join([pgs, "panel", sample, num(value), shared, pop]))
+    return "\n".join(lines) + "\n"
 
 
 def plink_score_tables(run: ScoreRun) -> list[pl.DataFrame]:

@@ -10,7 +10,7 @@ column of the label file (e.g. ``SuperPop`` = EUR or ``Population`` = GBR) may h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,8 @@ class ScoreReference:
     z: np.ndarray
     density_x: list[float]
     density_y: list[float]
+    panel_samples: list[str] = field(default_factory=list)  # the population's panel samples
+    panel_values: np.ndarray = field(default_factory=lambda: np.zeros(0))  # their scores
 
 
 def read_populations(path: Path) -> pl.DataFrame:
@@ -196,6 +198,8 @@ def score_reference(
                 z=z,
                 density_x=x,
                 density_y=y,
+                panel_samples=[panel.samples[i] for i in members],
+                panel_values=values,
             )
         )
     return out, panel_freq

@@ -1,5 +1,6 @@
-"""Combine ``prs.tsv`` tables: gather chromosome parts (sum sums and denominators) and
-concatenate per-sample tables into a cohort table."""
+"""Combine ``prs.tsv`` tables: gather chromosome parts (sum sums and denominators, and with
+a reference panel, rank the summed scores in the summed panel scores) and concatenate
+per-sample tables into a cohort table."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import polars as pl
 
 from genorx.atomic import write_text
 from genorx.errors import GenorxError, input_error
-from genorx.prs.output import TSV_COLUMNS, num
+from genorx.prs.output import REFERENCE_PART_COLUMNS, TSV_COLUMNS, num
+from genorx.prs.reference import compare
 from genorx.prs.scorefile import read_scoring_files
 
 
@@ -72,11 +74,8 @@ def gather(parts: list[Path], scoring_files: list[Path], min_overlap: float, out
     g = g.with_columns(
         avg=pl.col("sum") / pl.col("denom"),
         match_rate=pl.col("n_matched") / pl.col("n_variants"),
-        percentile=pl.lit(None, pl.Float64),
-        z=pl.lit(None, pl.Float64),
-        reference_population=pl.lit(None, pl.String),
-        reference_n=pl.lit(None, pl.Int64),
     )
+    g = _percentiles(parts, g)
     ok = g.filter(pl.col("match_rate") >= min_overlap - 1e-12)
     if ok.height == 0:
         rates = g.unique("pgs_id").select("pgs_id", "match_rate").iter_rows()
@@ -87,6 +86,68 @@ def gather(parts: list[Path], scoring_files: list[Path], min_overlap: float, out
         )
     write_text(out, _render(ok))
     return 0
+
+
+def _reference_parts(parts: list[Path]) -> pl.DataFrame | None:
+    """The parts' ``.reference.tsv`` (written by ``score --chrom`` with a panel), all or none."""
+    paths = [p.with_suffix(".reference.tsv") for p in parts]
+    present = [p for p in paths if p.is_file()]
+    if not present:
+        return None
+    if len(present) != len(paths):
+        lacking = next(p for p in paths if not p.is_file())
+        raise input_error(
+            lacking, None, "reference scores missing for this part", "score every part with the same panel"
+        )
+    frames = []
+    for p in paths:
+        df = pl.read_csv(p, separator="\t", infer_schema=False)
+        missing = [c for c in REFERENCE_PART_COLUMNS if c not in df.columns]
+        if missing:
+            raise input_error(p, "header", f"missing column(s) {', '.join(missing)}", "rewrite the part")
+        frames.append(df.with_columns(part=pl.lit(str(p))))
+    return pl.concat(frames).with_columns(
+        pl.col("value").cast(pl.Float64), pl.col("n_variants_shared").cast(pl.Int64)
+    )
+
+
+def _percentiles(parts: list[Path], gathered: pl.DataFrame) -> pl.DataFrame:
+    """Percentile and Z of each gathered score among the panel population's gathered scores
+    (both summed over the parts, on the variants each part shares with the panel)."""
+    ref = _reference_parts(parts)
+    empty = {
+        "percentile": pl.lit(None, pl.Float64),
+        "z": pl.lit(None, pl.Float64),
+        "reference_population": pl.lit(None, pl.String),
+        "reference_n": pl.lit(None, pl.Int64),
+    }
+    if ref is None:
+        return gathered.with_columns(**empty)
+    summed = ref.group_by(["pgs_id", "role", "sample_id"]).agg(pl.col("value").sum())
+    rows = []
+    for (pgs,), targets in (
+        summed.filter(pl.col("role") == "target").partition_by("pgs_id", as_dict=True).items()
+    ):
+        panel = summed.filter((pl.col("pgs_id") == pgs) & (pl.col("role") == "panel"))["value"].to_numpy()
+        if len(panel) < 2:
+            continue
+        pct, z, _, _ = compare(targets["value"].to_numpy(), panel)
+        pop = ref.filter(pl.col("pgs_id") == pgs)["population"][0]
+        rows.append(
+            pl.DataFrame(
+                {
+                    "sample_id": targets["sample_id"],
+                    "pgs_id": targets["pgs_id"],
+                    "percentile": pct,
+                    "z": z,
+                    "reference_population": [pop] * targets.height,
+                    "reference_n": [len(panel)] * targets.height,
+                }
+            )
+        )
+    if not rows:
+        return gathered.with_columns(**empty)
+    return gathered.join(pl.concat(rows), on=["sample_id", "pgs_id"], how="left", maintain_order="left")
 
 
 def cohort(tables: list[Path], out: Path) -> int:
