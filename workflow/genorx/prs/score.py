@@ -46,7 +46,7 @@ class ScoreRun:
 
     vcf: Path
     samples: list[str]
-    scores: list[ScoringFile]
+    scores: list[ScoringFile]  # metadata only: the rows are in match.log
     match: MatchResult
     weights: WeightMatrix
     entry_info: pl.DataFrame  # entry, chrom, pos, ref, alt, eff, freq
@@ -234,6 +234,9 @@ def score_candidates(
         on_match(match)
     wm = build_weights(match.entries, len(scores))
     info = entry_table(wm, match, cands.sites)
+    # what matching needed and nothing later does: released before the genotypes are scored
+    match = replace(match, entries=match.entries.clear())
+    scores = [type(s)(meta=s.meta, rows=s.rows.clear()) for s in scores]
     sex = ploidy.read_sex(options.sex, cands.samples) if options.sex else None
     male = ploidy.males(cands.genotypes(), cands.sites["chrom"], sex)  # type: ignore[arg-type]
     _stage("weights", t0)

@@ -107,25 +107,69 @@ def _split_header(path: Path, raw: bytes) -> tuple[dict[str, str], int, int]:
     return meta, n, pos
 
 
+_USED = {
+    "chr_name",
+    "chr_position",
+    "hm_chr",
+    "hm_pos",
+    "effect_allele",
+    "other_allele",
+    "hm_inferOtherAllele",
+    "effect_weight",
+    "effect_type",
+    "is_dominant",
+    "is_recessive",
+    *_SKIP_FLAGS,
+    "accession",
+    "row_nr",
+    *_DOSAGE_WEIGHTS,
+}
+
+
 def _table(path: Path, table: bytes) -> pl.DataFrame:
-    try:
-        df = pl.read_csv(
-            table,
-            separator="\t",
-            infer_schema=False,
-            quote_char='"',
-            truncate_ragged_lines=False,
-            encoding="utf8-lossy",
-        )
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable table"
-        raise input_error(path, None, f"not a tab-separated table ({first})", "use tab separators") from None
+    """The columns genorx uses, positions and weights parsed as numbers when every cell is
+    one (else all as text, and the bad cell is reported with its line)."""
+    end = table.find(b"\n")
+    header = table[: end if end >= 0 else len(table)].decode("utf-8", "replace").rstrip("\r").split("\t")
+    names = [c.strip() for c in header]
+    wanted = [c for c, n in zip(header, names, strict=True) if n in _USED] or header
+    pos = "hm_pos" if {"hm_chr", "hm_pos"} <= set(names) else "chr_position"
+    numeric = {c: t for c, t in ((pos, pl.Int64), ("effect_weight", pl.Float64)) if c in header}
+    for schema in (numeric, {}):
+        try:
+            df = pl.read_csv(
+                table,
+                separator="\t",
+                columns=wanted,
+                infer_schema=False,
+                schema_overrides=schema or None,
+                quote_char='"',
+                truncate_ragged_lines=False,
+                encoding="utf8-lossy",
+            )
+            break
+        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+            if schema:
+                continue  # a cell that is not a number: read as text to report it
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable table"
+            raise input_error(
+                path, None, f"not a tab-separated table ({first})", "use tab separators"
+            ) from None
     return df.rename({c: c.strip() for c in df.columns})
 
 
 def _clean(column: str) -> pl.Expr:
     """A text column without surrounding blanks; empty cells are null."""
     return pl.col(column).str.strip_chars().replace("", None)
+
+
+def _number(df: pl.DataFrame, column: str, dtype: type[pl.DataType]) -> tuple[pl.Expr, pl.Expr]:
+    """(value, text) of a numeric column: read as numbers already, or cast from text (null
+    where a cell is not a number; the text says which)."""
+    if df.schema[column] == dtype:
+        return pl.col(column), pl.col(column).cast(pl.String)
+    text = _clean(column)
+    return text.cast(dtype, strict=False), text
 
 
 def _flag(columns: list[str], column: str) -> pl.Expr:
@@ -163,9 +207,8 @@ def _rows_query(df: pl.DataFrame, chrom_col: str, pos_col: str, n_header: int) -
         .str.strip_prefix("CHR")
         .replace({"23": "X", "24": "Y", "25": "XY", "26": "MT", "M": "MT"})
     )
-    pos_text, weight_text = _clean(pos_col), _clean("effect_weight")
-    pos = pos_text.cast(pl.Int64, strict=False)
-    weight = weight_text.cast(pl.Float64, strict=False)
+    pos, pos_text = _number(df, pos_col, pl.Int64)
+    weight, weight_text = _number(df, "effect_weight", pl.Float64)
     if "effect_type" in cols:
         etype = _clean("effect_type").fill_null("additive").str.to_lowercase()
         bad_etype = ~etype.is_in(list(EFFECT_TYPES))
