@@ -51,7 +51,9 @@ def generate(demo: Path, seed: int) -> float:
     return time.perf_counter() - t0
 
 
-def run_workflow(workdir: Path, demo: Path, targets: Path, aligner: str, caller: str, fresh: bool) -> float:
+def run_workflow(
+    workdir: Path, demo: Path, targets: Path, aligner: str, caller: str, fresh: bool, calling: dict[str, str]
+) -> float:
     workdir.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(workdir / ".snakemake", ignore_errors=True)
     keep_reference = aligner == "bwa" and not fresh  # the bwa index is the one slow step
@@ -64,6 +66,7 @@ def run_workflow(workdir: Path, demo: Path, targets: Path, aligner: str, caller:
     config.write_text(
         f"samples: {demo / 'samples.tsv'}\nreference:\n  fasta: {demo / 'reference.fa.gz'}\n  build: GRCh38\n"
         f"aligner: {aligner}\ncaller: {caller}\ntargets: {targets}\nthreads: 2\n"
+        + ("calling:\n" + "".join(f"  {k}: {v}\n" for k, v in calling.items()) if calling else "")
     )
     patients = json.loads((demo / "manifest.json").read_text())["patients"]
     wanted = [f"results/{p}/{p}.targets.tsv.gz" for p in patients] + [
@@ -152,6 +155,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out")
     ap.add_argument("--json", default="calling.json", help="file name of the JSON under --out")
     ap.add_argument("--fresh", action="store_true", help="rebuild reference indexes too")
+    ap.add_argument("--calling", action="append", default=[], metavar="KEY=VALUE", help="a calling: setting")
     args = ap.parse_args()
     base = args.out / "calling" / f"seed{args.seed}"
     demo = base / "demo"
@@ -161,12 +165,13 @@ def main() -> int:
     targets = base / "targets.bed"
     write_targets_bed(targets, REPO / "resources" / "kb" / "targets.bed", extra)
 
-    report: dict = {"seed": args.seed, "demo_generation_s": gen_s, "runs": {}}
+    calling = dict(kv.split("=", 1) for kv in args.calling)
+    report: dict = {"seed": args.seed, "calling": calling, "demo_generation_s": gen_s, "runs": {}}
     for spec in args.runs.split(","):
         aligner, caller = spec.split("/")
         workdir = base / f"{aligner}-{caller}"
         print(f"== {aligner} + {caller}", flush=True)
-        wall = run_workflow(workdir, demo, targets, aligner, caller, args.fresh)
+        wall = run_workflow(workdir, demo, targets, aligner, caller, args.fresh, calling)
         report["runs"][spec] = {
             "workflow_wall_s": wall,
             **score(workdir, demo, extra),
