@@ -30,15 +30,26 @@ CACHE_FORMAT = "genorx-prs-candidates-v3"
 _STATS = ("counts", "ptr", "sample", "code")  # CallStats fields, one .npy each
 
 
-def cache_key(vcf: Path, keys: np.ndarray, dosage: bool = False) -> str:
+def vcf_id(vcf: Path, dosage: bool = False) -> str:
+    """The VCF's identity: resolved path, mtime, size, and whether DS was read."""
     st = vcf.stat()
     h = hashlib.sha256()
     h.update(CACHE_FORMAT.encode())
     h.update(b"ds" if dosage else b"gt")
     h.update(str(vcf.resolve()).encode())
     h.update(f"{st.st_mtime_ns}:{st.st_size}".encode())
-    h.update(np.ascontiguousarray(keys, dtype=np.int64).tobytes())
-    return h.hexdigest()[:32]
+    return h.hexdigest()[:24]
+
+
+def cache_key(vcf: Path, keys: np.ndarray, dosage: bool = False) -> str:
+    """``<vcf id>/<positions hash>``: one directory per VCF, one entry per set of positions."""
+    h = hashlib.sha256(np.ascontiguousarray(keys, dtype=np.int64).tobytes())
+    return f"{vcf_id(vcf, dosage)}/{h.hexdigest()[:24]}"
+
+
+def has_entries(cache_dir: Path | None, vcf: Path, dosage: bool = False) -> bool:
+    """Whether the cache holds anything for this VCF (a re-score will likely skip the scan)."""
+    return cache_dir is not None and (Path(cache_dir) / vcf_id(vcf, dosage)).is_dir()
 
 
 def _read(entry: Path) -> Candidates | None:

@@ -148,36 +148,38 @@ def _ds_value(buf: np.ndarray, j: int, e: int) -> tuple[int, int]:
     return np.int64(np.floor(x * DS_SCALE + 0.5)), j
 
 
-_U8 = np.uint8
+_U32 = np.uint32
 
 
 @nb.njit(cache=True, inline="always")
 def _fixed_width(buf: np.ndarray, j: int, n_samples: int, row: np.ndarray) -> bool:
     """FORMAT is GT and every sample is ``d/d`` or ``d|d`` (4 bytes with its tab): decode by
-    stride; False when the layout does not hold (the caller then parses field by field).
-    Branch-free uint8 arithmetic (2-3x faster than tests per sample)."""
-    bad = _U8(0)
-    one, nine, zero = _U8(1), _U8(9), _U8(0)
+    stride, each sample one (unaligned) 32-bit load and branch-free arithmetic; False when
+    the layout does not hold (the caller then parses field by field). The buffer has at
+    least one byte after the line, so the last sample's load stays inside it."""
+    words = buf[j : j + 4 * n_samples].view(np.uint32)
+    bad = _U32(0)
+    one, nine, zero = _U32(1), _U32(9), _U32(0)
     for k in range(n_samples):
-        p = j + 4 * k
-        c0 = buf[p]
-        s = buf[p + 1]
-        c2 = buf[p + 2]
-        d0 = _U8(c0 - _U8(48))
-        d2 = _U8(c2 - _U8(48))
-        m0 = _U8(c0 == _U8(46))
-        m2 = _U8(c2 == _U8(46))
+        w = words[k]
+        c0 = w & _U32(0xFF)
+        s = (w >> _U32(8)) & _U32(0xFF)
+        c2 = (w >> _U32(16)) & _U32(0xFF)
+        d0 = c0 - _U32(48)  # wraps above 9 for anything but a digit
+        d2 = c2 - _U32(48)
+        m0 = _U32(c0 == _U32(46))
+        m2 = _U32(c2 == _U32(46))
         lo = min(d0, d2)
         hi = max(d0, d2)
-        code = _U8(_U8(_U8(hi * _U8(hi + one)) >> one) + lo)
-        row[k] = code | _U8(zero - (m0 | m2))  # a '.' allele: 255 (MISSING)
+        code = ((hi * (hi + one)) >> one) + lo
+        row[k] = np.uint8(code | (zero - (m0 | m2)))  # a '.' allele: 255 (MISSING)
         bad |= (
-            (_U8(d0 > nine) & (one - m0))
-            | (_U8(d2 > nine) & (one - m2))
-            | (_U8(s != _U8(47)) & _U8(s != _U8(124)))
+            (_U32(d0 > nine) & (one - m0))
+            | (_U32(d2 > nine) & (one - m2))
+            | (_U32(s != _U32(47)) & _U32(s != _U32(124)))
         )
     for k in range(n_samples - 1):  # a tab after every sample but the last
-        bad |= _U8(buf[j + 4 * k + 3] != _U8(TAB))
+        bad |= _U32((words[k] >> _U32(24)) != _U32(TAB))
     return bad == zero
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -16,7 +17,7 @@ from genorx.errors import GenorxError
 from genorx.prs import freqs as freqmod
 from genorx.prs import ploidy
 from genorx.prs.alleles import norm_chrom
-from genorx.prs.cache import load_candidates
+from genorx.prs.cache import has_entries, load_candidates
 from genorx.prs.kernel import Accumulator, EntryArrays
 from genorx.prs.kernel_generic import score_generic
 from genorx.prs.kernel_linear import is_linear, score_linear
@@ -179,6 +180,12 @@ def _stage(name: str, t0: list[float]) -> None:
         t0[0], t0[1] = now, cpu
 
 
+def _warm_scan() -> None:
+    from genorx.prs.vcfscan import warm_up
+
+    warm_up()
+
+
 def score_vcf(
     vcf: Path,
     scoring_files: list[Path],
@@ -192,6 +199,10 @@ def score_vcf(
     vcf = Path(vcf)
     header = read_header(vcf, options.dosage)
     target_build = options.target_build or header.build
+    warm = None
+    if not has_entries(options.cache_dir, vcf, options.dosage):  # the VCF will be scanned
+        warm = threading.Thread(target=_warm_scan, daemon=True)
+        warm.start()  # numba loads while polars (which releases the GIL) reads the scores
     scores = read_scoring_files(list(scoring_files), target_build, options.threads)
     ref_table = freqmod.read_ref_freq(options.ref_freq) if options.ref_freq else None
     rows = pl.concat([s.rows.filter(pl.col("skip").is_null()).select("chrom", "pos") for s in scores])
@@ -199,6 +210,8 @@ def score_vcf(
         rows = rows.filter(pl.col("chrom") == norm_chrom(options.chrom))
     keys = site_keys(rows["chrom"], rows["pos"])
     _stage("read scoring files", t0)
+    if warm is not None:
+        warm.join()
     cands, hit = load_candidates(vcf, keys, options.threads, options.cache_dir, header, options.dosage)
     _stage("cache load" if hit else "scan VCF", t0)
     return score_candidates(vcf, cands, scores, options, ref_table, hit, t0, on_match)

@@ -216,6 +216,22 @@ def _exceptions(codes: np.ndarray, n_exc: np.ndarray) -> tuple[np.ndarray, np.nd
     return sample, code
 
 
+def warm_up() -> None:
+    """Load every compiled kernel of the scan (numba's start-up, ~1 s of CPU): run in a thread
+    while the scoring files are read, the scan then starts at once."""
+    text = b"1\t5\t.\tA\tC\t.\t.\t.\tGT\t0/1\n"
+    buf = np.frombuffer(text + bytes(8), np.uint8).copy()
+    keys = np.array([(1 << 32) | 5], np.int64)
+    starts, ends, _, _ = find_candidates(buf, 0, len(text), keys, True)
+    codes = np.empty((1, 1), np.uint8)
+    counts = np.empty((1, N_ALLELES + 1), np.int32)
+    n_exc = np.empty(1, np.int64)
+    decode_records(buf, starts, ends, 1, codes, np.empty((1, 1), np.uint16), False, counts, n_exc, 1)
+    pack_codes(codes, np.empty((1, 1), np.uint8))
+    _exceptions(codes, n_exc)
+    bgzf.walk(np.zeros(0, np.uint8))
+
+
 def _grow(a: np.ndarray, n: int, rows: int) -> np.ndarray:
     grown = np.empty((rows, a.shape[1]), a.dtype)
     grown[:n] = a[:n]
