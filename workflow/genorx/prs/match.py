@@ -40,6 +40,7 @@ PRIORITY = [
     "no_oa_alt_flip",
 ]
 ABSENT = -1  # effect allele not among the record's alleles (hom-ref site): dosage 0
+MAX_ALLELE_IDS = 1 << 13  # distinct allele strings that fit the 13-bit ids of a variant id
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def _variant_ids(rows: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     with small ids of the distinct allele strings — so rows meet their variant by an integer
     join; with more than 8191 distinct alleles, the three columns are the join key."""
     alleles = pl.concat([rows["effect_allele"], rows["other_allele"]]).drop_nulls().unique()
-    if len(alleles) >= 1 << 13:
+    if len(alleles) >= MAX_ALLELE_IDS:
         return rows, ["key", "effect_allele", "other_allele"]
     ids = dict(zip(alleles.to_list(), range(1, len(alleles) + 1), strict=True))
 
@@ -239,7 +240,7 @@ def match_scores(scores: list[ScoringFile], sites: pl.DataFrame, options: MatchO
     rows, on = _variant_ids(rows)
     variants = (
         rows.filter(pl.col("key").is_not_null())
-        .select(*on, "key", "effect_allele", "other_allele")
+        .select(*dict.fromkeys([*on, "key", "effect_allele", "other_allele"]))
         .unique(on)
         .with_row_index("rk")
         .with_columns(pl.col("rk").cast(pl.Int64))
