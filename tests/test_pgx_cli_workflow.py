@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, require_tools
+from conftest import REPO, DemoWorkdir, require_tools
 
 pytestmark = pytest.mark.shared
 
@@ -27,6 +27,7 @@ def _snakemake(workdir: Path, kb: Path, *extra: str) -> subprocess.CompletedProc
         "-s", str(REPO / "Snakefile"),
         "--configfile", str(REPO / "config" / "config.yaml"),
         "--config", f"samples={workdir / 'samples.tsv'}", f"pgx={{kb: {kb}}}",
+        f"reference={{fasta: {workdir / 'reference.fa.gz'}, build: GRCh38}}",
         "--cores", "1",
         "results/S/pgx.json",
         "--allowed-rules", "pgx_call",
@@ -37,8 +38,11 @@ def _snakemake(workdir: Path, kb: Path, *extra: str) -> subprocess.CompletedProc
 
 
 @pytest.fixture
-def workdir(shared: Path, tmp_path: Path) -> Path:
+def workdir(shared: Path, tmp_path: Path, demo_workdir: DemoWorkdir) -> Path:
     require_tools("bgzip", "tabix")
+    # the config must name an existing reference (checked at start), not necessarily the repo's demo
+    for suffix in ("", ".fai", ".gzi"):
+        (tmp_path / f"reference.fa.gz{suffix}").symlink_to(demo_workdir.demo / f"reference.fa.gz{suffix}")
     res = tmp_path / "results" / "S"
     res.mkdir(parents=True)
     text = (shared / "kb" / "pharmcat-examples" / "pharmcat.example2.vcf").read_text()
