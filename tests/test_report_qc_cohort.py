@@ -38,7 +38,9 @@ def test_report_qc_section_and_flags(tmp_path, qc_dir):
     assert aln["duplicate_fraction"] == pytest.approx(16 / 420)
     flags = doc["summary"]["qc_flags"]
     assert any(f.startswith("high_duplicate_fraction") for f in flags)
-    assert any(f.startswith("low_target_call_rate") for f in flags)  # 3 CYP2D6 + 1 TPMT no-calls of 16
+    # flag basis: the 13 positions of the 7 assessed genes (not the 3 CYP2D6 ones; CYP2D6 has no
+    # defining position in pgx.json), 1 TPMT no-call: 12/13 < 0.95
+    assert any(f.startswith("low_target_call_rate (0.923 < 0.95; 12/13") for f in flags)
     genes = {g["gene"]: g for g in doc["qc"]["targets"]["genes"]}
     assert genes["TPMT"]["n_no_call"] == 1 and genes["TPMT"]["call_rate"] == 0.5
     assert genes["CYP2C19"]["call_rate"] == 1.0
@@ -114,3 +116,47 @@ def test_cohort_rejects_non_report_json(tmp_path, capsys):
     code = genorx_main(["report", "cohort", "--reports", str(bad), "--out-dir", str(tmp_path / "c")])
     assert code == 2 and "not a genorx.report/1 document" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
+
+
+def _edited_targets(tmp_path, positions, ref):
+    """The fixture's target status with ``positions`` made no_call/not_covered (reference base ``ref``
+    or, with None, the original base)."""
+    out = tmp_path / "edited.targets.tsv.gz"
+    with gzip.open(TARGETS, "rt") as src, gzip.open(out, "wt") as dst:
+        for line in src:
+            f = line.rstrip("\n").split("\t")
+            if f[0] != "chrom" and int(f[1]) in positions:
+                f = [f[0], f[1], ref or f[2], "0", ".", "no_call", "not_covered", "."]
+            dst.write("\t".join(f) + "\n")
+    return out
+
+
+CYP2C19_POSITIONS = {94761900, 94775507, 94781859}
+
+
+@pytest.mark.parametrize("ref", ["N", None])
+def test_flag_basis_tells_no_reference_sequence_from_lost_coverage(tmp_path, ref):
+    """CYP2C19 uncalled: without reference sequence (as the demo's N) it is reported and not
+    flagged; with reference sequence but no reads, it is flagged as uncovered."""
+    targets = _edited_targets(tmp_path, CYP2C19_POSITIONS, ref)
+    out = run_report(tmp_path / "o", targets=targets, extra=("--min-call-rate", "0.9"))
+    doc = json.loads((out / "report.json").read_text())
+    basis = doc["qc"]["targets"]["flag_basis"]
+    overall = doc["qc"]["targets"]["overall"]
+    assert "CYP2C19" not in basis["genes"]
+    # the honest overall figure still counts every target position
+    assert overall["n_positions"] == 16 and overall["n_no_call"] == 4 + 3
+    flags = doc["summary"]["qc_flags"]
+    if ref == "N":
+        assert overall["n_no_reference_sequence"] == 3
+        assert basis["genes_without_reference_sequence"] == ["CYP2C19"] and basis["genes_uncovered"] == []
+        assert not any(f.startswith("uncovered_genes") for f in flags)
+    else:
+        assert overall["n_no_reference_sequence"] == 0
+        assert basis["genes_uncovered"] == ["CYP2C19"]
+        assert any(f.startswith("uncovered_genes (CYP2C19") for f in flags)
+    # basis: the other assessed genes' 10 positions, TPMT's low-depth one the only no-call
+    assert (basis["n_positions"], basis["n_called"]) == (10, 9)
+    assert not any(f.startswith("low_target_call_rate") for f in flags)  # 0.9 >= 0.9
+    html = (out / "report.html").read_text()
+    assert 'id="qc-flag-basis"' in html and "where the reference has sequence" in html

@@ -32,6 +32,9 @@ class SampleSummary:
     sample_id: str
     qc_flags: list[str]
     call_rate: float | None
+    n_positions: int | None
+    basis_call_rate: float | None
+    basis_positions: int | None
     median_depth: float | None
     mapped_fraction: float | None
     duplicate_fraction: float | None
@@ -60,11 +63,15 @@ def summarise(path: Path) -> SampleSummary:
         raise input_error(path, None, f"not a {SCHEMA} document", FIX)
     qc = doc.get("qc", {})
     overall = qc.get("targets", {}).get("overall", {})
+    basis = qc.get("targets", {}).get("flag_basis") or {}
     aln = qc.get("alignment", {})
     return SampleSummary(
         sample_id=doc["sample_id"],
         qc_flags=list(doc["summary"].get("qc_flags", [])),
         call_rate=overall.get("call_rate"),
+        n_positions=overall.get("n_positions"),
+        basis_call_rate=basis.get("call_rate"),
+        basis_positions=basis.get("n_positions"),
         median_depth=overall.get("depth_median"),
         mapped_fraction=aln.get("mapped_fraction"),
         duplicate_fraction=aln.get("duplicate_fraction"),
@@ -88,6 +95,9 @@ def summary_table(samples: list[SampleSummary]) -> tuple[list[str], list[list[st
         "sample_id",
         "qc_flags",
         "target_call_rate",
+        "target_positions",
+        "flag_basis_call_rate",
+        "flag_basis_positions",
         "target_median_depth",
         "mapped_fraction",
         "duplicate_fraction",
@@ -109,6 +119,9 @@ def summary_table(samples: list[SampleSummary]) -> tuple[list[str], list[list[st
                 s.sample_id,
                 "; ".join(s.qc_flags) or "none",
                 _fmt(s.call_rate),
+                "" if s.n_positions is None else str(s.n_positions),
+                _fmt(s.basis_call_rate),
+                "" if s.basis_positions is None else str(s.basis_positions),
                 _fmt(s.median_depth, "g"),
                 _fmt(s.mapped_fraction),
                 _fmt(s.duplicate_fraction),

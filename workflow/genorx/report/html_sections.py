@@ -177,7 +177,8 @@ def qc(doc: dict[str, Any]) -> str:
             _kv(
                 [
                     ("Positions", _num(overall["n_positions"])),
-                    ("Call rate", _pct(overall["call_rate"])),
+                    ("Call rate (all target positions)", _pct(overall["call_rate"])),
+                    ("Without reference sequence (N)", _num(overall.get("n_no_reference_sequence"))),
                     (
                         "Variant / ref / no call",
                         f"{overall['n_variant']} / {overall['n_ref']} / {overall['n_no_call']}",
@@ -192,23 +193,48 @@ def qc(doc: dict[str, Any]) -> str:
                 ]
             )
         )
+    basis = q.get("targets", {}).get("flag_basis")
+    if basis:
+        parts.append(_flag_basis(basis))
     gene_rows = q.get("targets", {}).get("genes") or q.get("genes") or []
     if gene_rows:
         rows = "".join(
             f"<tr><td>{e(g['gene'])}</td><td class='num'>{e(g.get('n_defining_positions'))}</td>"
             f"<td class='num'>{_pct(g.get('call_rate'))}</td>"
             f"<td class='num'>{_num(g.get('depth_median'), '{:g}')}</td>"
-            f"<td class='num'>{e(g.get('n_no_call', ''))}</td></tr>"
+            f"<td class='num'>{e(g.get('n_no_call', ''))}</td>"
+            f"<td>{'' if 'assessed' not in g else ('yes' if g['assessed'] else 'no')}</td></tr>"
             for g in gene_rows
         )
         parts.append(
             "<h3>Per gene</h3><table><thead><tr><th>Gene</th><th>Defining positions</th><th>Call rate</th>"
-            f"<th>Median depth</th><th>No calls</th></tr></thead><tbody>{rows}</tbody></table>"
+            "<th>Median depth</th><th>No calls</th><th>Assessed</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
         )
     if len(parts) == 1:
         parts.append("<p>No QC inputs were given.</p>")
     parts.append("</section>")
     return "".join(parts)
+
+
+def _flag_basis(basis: dict[str, Any]) -> str:
+    """What the call-rate and depth flags were computed over (docs/report.md, QC flags)."""
+    items = [
+        ("Flag basis", e(basis["rule"])),
+        ("Positions (called / total)", f"{_num(basis['n_called'])} / {_num(basis['n_positions'])}"),
+        ("Call rate (flag basis)", _pct(basis["call_rate"])),
+        ("Depth median (flag basis)", _num(basis["depth_median"], "{:g}")),
+    ]
+    if basis["genes_uncovered"]:
+        items.append(("Genes with no call (flagged)", e(", ".join(basis["genes_uncovered"]))))
+    if basis["genes_without_reference_sequence"]:
+        items.append(
+            (
+                "Genes without reference sequence (not flagged)",
+                e(", ".join(basis["genes_without_reference_sequence"])),
+            )
+        )
+    return '<div id="qc-flag-basis">' + _kv(items) + "</div>"
 
 
 def _pct(value: Any) -> str:

@@ -2,6 +2,14 @@
 
 Everything here is a summary of a few numbers per sample, so per-patient reports stay small
 however large the target set is.
+
+Call rate is reported over every target position (the honest figure, denominator stated) and per
+gene. The QC flags use a narrower basis, ``flag_basis`` (docs/report.md "QC flags"): the defining
+positions of the genes that were assessed at all (at least one defining position called), where
+the reference has sequence (reference base not ``N``). A gene whose positions all lack reference
+sequence cannot be genotyped against this reference (the demo's ``N`` outside its windows) and is
+reported, not flagged; a gene with reference sequence but no call at any position is flagged
+(``uncovered_genes``), since whole-gene dropout would otherwise leave the call rate untouched.
 """
 
 from __future__ import annotations
@@ -125,6 +133,12 @@ def read_targets(path: Path) -> pl.DataFrame:
         pl.col("depth").cast(pl.Float64).fill_null(0.0),
         pl.col("status"),
         (pl.col("reason") if "reason" in frame.columns else pl.lit(None, pl.Utf8)).alias("reason"),
+        # no reference sequence: reference base N (or a contig the reference lacks, written as N)
+        (
+            pl.col("ref").fill_null("N").str.to_uppercase().str.contains("^N+$")
+            if "ref" in frame.columns
+            else pl.lit(False)
+        ).alias("no_reference"),
     )
 
 
@@ -147,15 +161,15 @@ def _summary(frame: pl.DataFrame) -> dict[str, Any]:
         "depth_min": float(depth.min()),
         "fraction_depth_ge_20": float((depth >= 20).mean()),
         "no_call_reasons": {str(k): int(v) for k, v in reasons.iter_rows()},
+        "n_no_reference_sequence": int(frame["no_reference"].sum()),
     }
 
 
 def target_summary(frame: pl.DataFrame, pgx: PgxSample | None) -> dict[str, Any]:
-    """Overall and per-gene coverage and call rate at target positions."""
-    out = {"overall": _summary(frame), "genes": []}
-    if pgx is None:
-        return out
-    for call in pgx.genes:
+    """Overall and per-gene coverage and call rate at target positions, and the flag basis."""
+    out: dict[str, Any] = {"overall": _summary(frame), "genes": []}
+    basis_keys: list[pl.DataFrame] = []
+    for call in pgx.genes if pgx is not None else ():
         if not call.positions:
             continue
         keys = pl.DataFrame(
@@ -165,8 +179,51 @@ def target_summary(frame: pl.DataFrame, pgx: PgxSample | None) -> dict[str, Any]
         sub = frame.join(keys, on=["chrom", "pos"], how="inner")
         row = {"gene": call.gene, "n_defining_positions": len(call.positions), **_summary(sub)}
         row["n_not_in_targets"] = len(call.positions) - sub.height
+        row["assessed"] = bool(sub.height) and bool((sub["status"] != "no_call").any())
         out["genes"].append(row)
+        if row["assessed"]:
+            basis_keys.append(keys)
+    out["flag_basis"] = _flag_basis(frame, out["genes"], basis_keys)
     return out
+
+
+BASIS_RULE = (
+    "defining positions of the genes assessed (at least one defining position called), "
+    "where the reference has sequence"
+)
+BASIS_ALL = "every target position where the reference has sequence (no gene was assessed)"
+
+
+def _flag_basis(frame: pl.DataFrame, genes: list[dict[str, Any]], keys: list[pl.DataFrame]) -> dict[str, Any]:
+    """The positions the call-rate and depth flags are computed over (see the module doc)."""
+    sequenced = frame.filter(~pl.col("no_reference"))
+    if keys:
+        wanted = pl.concat(keys).unique()
+        sub = sequenced.join(wanted, on=["chrom", "pos"], how="inner")
+        rule = BASIS_RULE
+    else:
+        sub, rule = sequenced, BASIS_ALL
+    n = sub.height
+    called = int((sub["status"] != "no_call").sum()) if n else 0
+    not_assessed = [g for g in genes if not g["assessed"]]
+    return {
+        "rule": rule,
+        "genes": [g["gene"] for g in genes if g["assessed"]],
+        "n_positions": n,
+        "n_called": called,
+        "call_rate": called / n if n else None,
+        "depth_median": float(np.median(sub["depth"].to_numpy())) if n else None,
+        # genes with reference sequence at a defining position but no call anywhere: flagged
+        "genes_uncovered": [
+            g["gene"] for g in not_assessed if g.get("n_positions", 0) > g.get("n_no_reference_sequence", 0)
+        ],
+        # genes whose target positions all lack reference sequence: reported, not flagged
+        "genes_without_reference_sequence": [
+            g["gene"]
+            for g in not_assessed
+            if g.get("n_positions", 0) and g["n_positions"] == g["n_no_reference_sequence"]
+        ],
+    }
 
 
 def pgx_gene_summary(pgx: PgxSample) -> list[dict[str, Any]]:
@@ -186,16 +243,19 @@ def pgx_gene_summary(pgx: PgxSample) -> list[dict[str, Any]]:
 
 
 def qc_flags(qc: dict[str, Any], thresholds: QcThresholds) -> list[str]:
-    """Named flags for the cohort summary and the report header."""
+    """Named flags for the cohort summary and the report header (rule: module doc)."""
     flags = []
-    overall = qc.get("targets", {}).get("overall", {})
-    if overall.get("n_positions"):
-        if overall["call_rate"] < thresholds.min_call_rate:
-            flags.append(f"low_target_call_rate ({overall['call_rate']:.3f} < {thresholds.min_call_rate:g})")
-        if overall["depth_median"] < thresholds.min_median_depth:
-            flags.append(
-                f"low_target_depth (median {overall['depth_median']:g} < {thresholds.min_median_depth:g})"
-            )
+    targets = qc.get("targets", {})
+    basis = targets.get("flag_basis") or {}
+    if basis.get("n_positions"):
+        rate, depth = basis["call_rate"], basis["depth_median"]
+        where = f"{basis['n_called']}/{basis['n_positions']} positions"
+        if rate < thresholds.min_call_rate:
+            flags.append(f"low_target_call_rate ({rate:.3f} < {thresholds.min_call_rate:g}; {where})")
+        if depth < thresholds.min_median_depth:
+            flags.append(f"low_target_depth (median {depth:g} < {thresholds.min_median_depth:g})")
+    if basis.get("genes_uncovered"):
+        flags.append(f"uncovered_genes ({', '.join(basis['genes_uncovered'])}: no defining position called)")
     aln = qc.get("alignment", {})
     if "mapped_fraction" in aln and aln["mapped_fraction"] < thresholds.min_mapped_fraction:
         flags.append(
