@@ -51,7 +51,8 @@ def require_tools(*tools: str) -> None:
 # The embedded demo and ONE workflow run on it, shared by every test module of the session.
 # The run is the documented way to use one's own data:
 #   snakemake -s REPO/Snakefile --configfile my.yaml --directory WORKDIR --cores N
-# with a config holding only the foundation keys; the demo sits in WORKDIR/resources/demo
+# with the foundation keys plus the PGx defaults and the demo's PRS block (so the one run
+# covers every stage: align, call, pgx, prs, report); the demo sits in WORKDIR/resources/demo
 # (as after `make demo`), so default paths of every stage resolve there.
 
 DEMO_SEED = 7
@@ -63,7 +64,7 @@ class DemoWorkdir:
     workdir: Path  # the run's working directory
     demo: Path  # WORKDIR/resources/demo
     manifest: dict
-    config: Path  # WORKDIR/config.yaml (foundation keys only)
+    config: Path  # WORKDIR/config.yaml (foundation keys, pgx defaults, demo prs block)
     targets: Path  # WORKDIR/targets.bed: bundled KB targets + test positions (below)
     extra_targets: dict  # label -> [(chrom, pos)] added to the bundled targets
 
@@ -96,6 +97,33 @@ def snakemake_cmd(workdir: Path, config: Path, *extra: str, cores: int = 2) -> l
     ]  # fmt: skip
 
 
+def demo_config(
+    targets: str | Path, demo: str | Path = "resources/demo", samples: str | Path | None = None
+) -> str:
+    """The session run's config: the foundation keys, the PGx defaults and the demo's PRS
+    block (the demonstration scoring files and reference panel `genorx demo` writes under
+    DEMO/prs/, as in config/config.yaml), so the one run covers every stage. Runs compared
+    with the session run (same target positions, so identical outputs) pass absolute ``demo``
+    and ``targets`` paths and their own sample sheet."""
+    prs = f"{demo}/prs"
+    return (
+        f"samples: {samples or f'{demo}/samples.tsv'}\n"
+        f"reference:\n  fasta: {demo}/reference.fa.gz\n  build: GRCh38\n"
+        "aligner: minimap2\ncaller: bcftools\n"
+        f"targets: {targets}\nthreads: 2\n"
+        "pgx:\n  kb: resources/kb\n  genes: []\n  absent_as_ref: false\n"
+        "prs:\n"
+        "  scoring_files:\n"
+        f"    - {prs}/DEMO_CAD.txt\n"
+        f"    - {prs}/DEMO_BC.txt\n"
+        "  reference_panel:\n"
+        f"    vcf: {prs}/panel.vcf.gz\n"
+        f"    populations: {prs}/panel_populations.tsv\n"
+        "    population: DEMO_EUR\n"
+        "  min_overlap: 0.75\n"
+    )
+
+
 def _write_if_changed(path: Path, text: str) -> None:
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
@@ -123,13 +151,7 @@ def demo_workdir(tmp_path_factory: pytest.TempPathFactory) -> DemoWorkdir:
     targets = workdir / "targets.bed"
     write_targets_bed(targets, REPO / "resources" / "kb" / "targets.bed", extra)
     config = workdir / "config.yaml"
-    _write_if_changed(
-        config,
-        "samples: resources/demo/samples.tsv\n"
-        "reference:\n  fasta: resources/demo/reference.fa.gz\n  build: GRCh38\n"
-        "aligner: minimap2\ncaller: bcftools\n"
-        f"targets: {targets.name}\nthreads: 2\n",
-    )
+    _write_if_changed(config, demo_config(targets.name))
     return DemoWorkdir(workdir, demo, manifest, config, targets, extra)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pysam
 import pytest
-from conftest import snakemake_cmd, venv_env
+from conftest import demo_config, snakemake_cmd, venv_env
 
 PATIENTS = ("P1", "P2", "P3")
 
@@ -98,10 +98,7 @@ def test_interrupted_run_reruns_to_identical_outputs(run, tmp_path):
         f"sample_id\tfastq_1\tfastq_2\nP1\t{demo / 'P1_R1.fastq.gz'}\t{demo / 'P1_R2.fastq.gz'}\n"
     )
     config = tmp_path / "config.yaml"
-    config.write_text(
-        f"samples: samples.tsv\nreference:\n  fasta: {demo / 'reference.fa.gz'}\n  build: GRCh38\n"
-        f"aligner: minimap2\ncaller: bcftools\ntargets: {run.targets}\nthreads: 2\n"
-    )
+    config.write_text(demo_config(run.targets, demo, samples="samples.tsv"))  # the session run's
     res = tmp_path / "results" / "P1"
     wanted = ["results/P1/P1.targets.tsv.gz", "results/P1/qc/P1.stats.txt"]
     for sig in (signal.SIGINT, signal.SIGKILL):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import zipfile
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,7 @@ def test_planted_diplotypes_and_phenotypes_in_report(demo, patient):
     doc = json.loads((_results(demo, patient) / "report.json").read_text())
     genes = {g["gene"]: g for g in doc["genes"]}
     html = (_results(demo, patient) / "report.html").read_text()
+    pgx_tsv = {r["gene"]: r for r in read_tsv((_results(demo, patient) / "pgx.tsv").read_text())}
     for gene, diplotype in planted.items():
         g = genes[gene]
         if gene == "CYP2D6":  # not called from VCF; the report says so and its drugs are not assessed
@@ -115,7 +117,10 @@ def test_planted_diplotypes_and_phenotypes_in_report(demo, patient):
         assert g["call_status"] == "called", (gene, g)
         assert _diplotype_matches(diplotype, g["diplotype"]), (gene, diplotype, g["diplotype"])
         assert g["phenotype"] == PHENOTYPES[patient][gene], (gene, g["phenotype"])
-        assert f'data-gene="{gene}"' in html
+        row = html[html.index(f'<tr data-gene="{gene}">') :]
+        row = row[: row.index("</tr>")]
+        assert f'<td class="phenotype">{escape(g["phenotype"])}</td>' in row, (gene, row[:300])
+        assert pgx_tsv[gene]["phenotype"] == g["phenotype"] and pgx_tsv[gene]["diplotype"] == g["diplotype"]
 
 
 @pytest.mark.parametrize("patient", sorted(PHENOTYPES))
@@ -148,6 +153,7 @@ def test_outputs_agree_row_for_row_and_fhir_resolves(demo, patient):
     urls = {e.fullUrl for e in bundle.entry}
     refs = {part.split('"')[0] for part in text.split('"reference":"')[1:]}
     assert refs and refs <= urls
+    assert doc["scores"], "the session run configures the demo's PRS block"
     if doc["scores"]:  # PRS configured: the statin rule cites the CAD score and the statin rows
         statin = next(r for r in rows if r["rule_id"] == "statin-cad-risk")
         assert statin["prs_pgs_id"] and "simvastatin" in statin["recommendation"]
@@ -196,3 +202,71 @@ def test_rows_depending_on_missing_positions_are_incomplete_and_name_them(demo, 
                 assert first in row["evidence_notes"], (row["drug"], gene, row["evidence_notes"][:200])
                 checked += 1
     assert checked > 0
+
+
+# The session run's config carries the demo's PRS block (tests/conftest.py demo_config): two
+# demonstration scores, each combined with PGx rows by a rule of resources/rules/combined_rules.json.
+COMBINED = {"DEMO_CAD": "statin-cad-risk", "DEMO_BC": "breast-cancer-risk-reduction"}
+POPULATION = "DEMO_EUR"
+
+
+def _prs_rows(demo, patient) -> dict[str, dict[str, str]]:
+    return {r["pgs_id"]: r for r in read_tsv((_results(demo, patient) / "prs.tsv").read_text())}
+
+
+@pytest.mark.parametrize("patient", sorted(PHENOTYPES))
+def test_prs_scored_against_the_reference_panel(demo, patient):
+    prs = _prs_rows(demo, patient)
+    assert sorted(prs) == sorted(COMBINED)
+    panel = (demo["workdir"] / "resources/demo/prs/panel_populations.tsv").read_text().split()
+    for row in prs.values():
+        assert float(row["match_rate"]) >= 0.75 and int(row["n_matched"]) > 0
+        assert 0 <= float(row["percentile"]) <= 100
+        assert row["reference_population"] == POPULATION
+        assert int(row["reference_n"]) == panel.count(POPULATION)
+
+
+@pytest.mark.parametrize("patient", sorted(PHENOTYPES))
+def test_combined_rows_cite_the_score_and_the_pgx_input(demo, patient):
+    out = _results(demo, patient)
+    prs = _prs_rows(demo, patient)
+    doc = json.loads((out / "report.json").read_text())
+    rows = doc["therapy"]
+    pgx_rows = {(r["drug"], r["source"]): r for r in rows if r["row_type"] != "combined"}
+    for pgs, rule in COMBINED.items():
+        row = next(r for r in rows if r["rule_id"] == rule)
+        assert row["row_type"] == "combined" and row["demonstration"] == "yes"
+        assert row["prs_pgs_id"] == pgs and row["prs_reference_population"] == POPULATION
+        assert row["prs_percentile"] == f"{float(prs[pgs]['percentile']):.1f}"
+        assert (
+            f"PRS {pgs}" in row["source"]
+            and f"percentile {row['prs_percentile']} of {POPULATION}" in (row["recommendation"])
+        )
+        if rule == "statin-cad-risk":  # SLCO1B1 statin rows: phenotype, drugs and their guideline links
+            assert f"SLCO1B1: {PHENOTYPES[patient]['SLCO1B1']}" in row["phenotypes"]
+            for drug in ("simvastatin", "atorvastatin", "rosuvastatin"):
+                assert drug in row["recommendation"], drug
+            assert pgx_rows[("simvastatin", "CPIC")]["guideline_url"] in row["guideline_url"].split()
+        else:  # CYP2D6/tamoxifen: not called from short reads, said so, percentile still given
+            assert row["genes"] == "CYP2D6" and row["evidence_status"] == "not_assessed"
+            assert "tamoxifen" in row["evidence_notes"] and "CYP2D6" in row["evidence_notes"]
+            assert pgx_rows[("tamoxifen", "CPIC")]["guideline_url"] in row["guideline_url"].split()
+    scores = {s["pgs_id"]: s for s in doc["scores"]}
+    for pgs in COMBINED:
+        assert scores[pgs]["reference"]["percentile"] == pytest.approx(float(prs[pgs]["percentile"]))
+    fhir = json.loads((out / "report.fhir.json").read_text())
+    kinds = [e["resource"]["resourceType"] for e in fhir["entry"]]
+    assert kinds.count("RiskAssessment") == len(COMBINED)
+
+
+@pytest.mark.parametrize("patient", sorted(PHENOTYPES))
+def test_html_shows_each_score_on_a_density_plot(demo, patient):
+    html = (_results(demo, patient) / "report.html").read_text()
+    section = html[html.index('<section id="scores"') :]
+    section = section[: section.index("</section>")]
+    for pgs, row in _prs_rows(demo, patient).items():
+        block = section[section.index(f'data-pgs="{pgs}"') :]
+        block = block[: block.index("</svg>")]
+        assert '<svg class="density"' in block and 'class="marker"' in block
+        assert f"patient at percentile {float(row['percentile']):.1f}" in block
+        assert "DEMONSTRATION DATA" in block

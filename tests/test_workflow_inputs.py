@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pysam
 import pytest
-from conftest import REPO, snakemake_cmd, venv_env
+from conftest import REPO, demo_config, snakemake_cmd, venv_env
 
 
 def targets_rows(path: Path) -> dict[tuple[str, int], dict]:
@@ -26,11 +26,13 @@ def body(vcf: Path) -> list[str]:
 
 def test_own_data_form_of_the_session_run(demo_workflow):
     """The session run is `snakemake -s REPO/Snakefile --configfile my.yaml --directory WORKDIR`
-    with only the foundation keys; bundled resources (KB targets) resolve from the workflow."""
+    with the foundation keys (plus the pgx/prs stage sections, so the run covers every stage);
+    bundled resources (KB targets, pgx.kb) resolve from the workflow."""
     keys = [
         ln.split(":")[0] for ln in demo_workflow.config.read_text().splitlines() if not ln.startswith(" ")
     ]
-    assert keys == ["samples", "reference", "aligner", "caller", "targets", "threads"]
+    assert keys[:6] == ["samples", "reference", "aligner", "caller", "targets", "threads"]
+    assert set(keys[6:]) <= {"pgx", "prs"}
     assert demo_workflow.workdir != REPO
     for p in demo_workflow.manifest["patients"]:
         assert (demo_workflow.workdir / "results" / p / f"{p}.targets.tsv.gz").exists(), demo_workflow.log[
@@ -48,10 +50,7 @@ def test_bam_and_vcf_samples_skip_align_and_call(demo_workflow, tmp_path):
         f"V2\t\t\t\t{clean / 'P2/P2.vcf.gz'}\n"
     )
     config = tmp_path / "config.yaml"
-    config.write_text(
-        f"samples: samples.tsv\nreference:\n  fasta: {run.demo / 'reference.fa.gz'}\n"
-        f"targets: {run.targets}\nthreads: 2\n"
-    )
+    config.write_text(demo_config(run.targets, run.demo, samples="samples.tsv"))  # the session run's
     wanted = [
         "results/B1/B1.targets.tsv.gz", "results/B1/qc/B1.stats.txt",
         "results/V2/V2.targets.tsv.gz", "results/V2/V2.targets.vcf.gz",
