@@ -16,10 +16,9 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
 
-from genorx.prs import libdeflate
+from genorx.prs import ckernels, libdeflate
 
 
 @dataclass(frozen=True)
@@ -32,58 +31,6 @@ class BlockIndex:
 
     def __len__(self) -> int:
         return len(self.data_offset)
-
-
-@nb.njit(cache=True)
-def _walk_blocks(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    n = buf.shape[0]
-    cap = max(16, n // 8192 + 16)
-    doff = np.empty(cap, np.int64)
-    dsize = np.empty(cap, np.int64)
-    osize = np.empty(cap, np.int64)
-    k = 0
-    off = 0
-    while off < n:
-        if (
-            off + 18 > n
-            or buf[off] != 31
-            or buf[off + 1] != 139
-            or buf[off + 2] != 8
-            or (buf[off + 3] & 4) == 0
-        ):
-            return doff[:k], dsize[:k], osize[:k], off
-        xlen = buf[off + 10] | (np.int64(buf[off + 11]) << 8)
-        p = off + 12
-        end_extra = p + xlen
-        bsize = -1
-        while p + 4 <= end_extra:
-            slen = buf[p + 2] | (np.int64(buf[p + 3]) << 8)
-            if buf[p] == 66 and buf[p + 1] == 67 and slen == 2:
-                bsize = buf[p + 4] | (np.int64(buf[p + 5]) << 8)
-            p += 4 + slen
-        if bsize < 0:
-            return doff[:k], dsize[:k], osize[:k], off
-        total = bsize + 1
-        if off + total > n:
-            return doff[:k], dsize[:k], osize[:k], off
-        e = off + total
-        isize = (
-            np.int64(buf[e - 4])
-            | (np.int64(buf[e - 3]) << 8)
-            | (np.int64(buf[e - 2]) << 16)
-            | (np.int64(buf[e - 1]) << 24)
-        )
-        if k == cap:
-            cap *= 2
-            doff = np.resize(doff, cap)
-            dsize = np.resize(dsize, cap)
-            osize = np.resize(osize, cap)
-        doff[k] = end_extra
-        dsize[k] = total - (end_extra - off) - 8
-        osize[k] = isize
-        k += 1
-        off = e
-    return doff[:k], dsize[:k], osize[:k], off
 
 
 def is_bgzf(head: bytes) -> bool:
@@ -104,7 +51,13 @@ def is_bgzf(head: bytes) -> bool:
 def walk(data: np.ndarray) -> tuple[BlockIndex, int]:
     """The complete blocks at the start of ``data`` (uint8) and the offset where they end
     (an incomplete or damaged block starts there)."""
-    doff, dsize, osize, end = _walk_blocks(data)
+    lib = ckernels.load()
+    if lib is not None:
+        doff, dsize, osize, end = ckernels.walk_blocks(lib, data)
+    else:
+        from genorx.prs.vcfkernels import walk_blocks  # numba: only without a C compiler
+
+        doff, dsize, osize, end = walk_blocks(data)
     return BlockIndex(doff.copy(), dsize.copy(), osize.copy()), int(end)
 
 

@@ -101,7 +101,7 @@ def score_linear(
             acc.pending = np.empty((step, n_samples), np.float64)
         x = acc.pending[:m]  # type: ignore[index]
         if use_stats:
-            np.copyto(x, genos.plain(cand), casting="unsafe")
+            genos.plain_into(cand, x)
             flat, ei, ej, ec = genos.exceptions(cand)
             f_alt, f_ref = f_alt_all[lo:hi], f_ref_all[lo:hi]
         else:

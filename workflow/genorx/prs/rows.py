@@ -113,6 +113,17 @@ class Genotypes:
         """[len(cand), n_samples]: plain codes 0..2, 3 where the call is an exception."""
         return unpack(self.packed.rows(cand), self.shape[1])
 
+    def plain_into(self, cand: np.ndarray, out: np.ndarray) -> None:
+        """``plain(cand)`` as float64 into ``out`` (C when the scan kernels are built: no
+        byte matrix in between; numpy otherwise)."""
+        from genorx.prs import ckernels
+
+        lib = ckernels.load()
+        if lib is None:
+            np.copyto(out, self.plain(cand), casting="unsafe")
+        else:
+            ckernels.unpack_f64(lib, self.packed.rows(cand), self.shape[1], out)
+
     def exceptions(self, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(flat index in a [len(cand), n_samples] block, row in the block, sample, code)."""
         stats = self.stats

@@ -6,23 +6,23 @@ count towards the resident set) and the blocks of a chunk are inflated in parall
 (:mod:`genorx.prs.bgzf`) while the previous chunk is scanned; the kernels of
 :mod:`genorx.prs.vcfkernels` keep only records at a scoring position, those of
 :mod:`genorx.prs.gtdecode` decode their genotypes. No Python runs per record.
+The kernels are C (:mod:`genorx.prs.ckernels`, compiled once per machine) or, without a C
+compiler, their numba twins; :class:`_Kernels` hides which.
 """
 
 from __future__ import annotations
 
 import gzip
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numba as nb
 import numpy as np
 
 from genorx.errors import input_error
-from genorx.prs import bgzf
+from genorx.prs import bgzf, ckernels, libdeflate
 from genorx.prs.gtcodes import N_ALLELES, packed_width
-from genorx.prs.gtdecode import collect_exceptions, decode_records, pack_codes
 from genorx.prs.vcfheader import CallStats, Candidates, VcfHeader, read_header, sites_frame
-from genorx.prs.vcfkernels import find_candidates
 
 CHUNK_BYTES = 16 << 20  # decompressed text per chunk
 COMPRESSED_BYTES = 4 << 20  # compressed bytes read at a time
@@ -95,6 +95,65 @@ class _Reader:
             self.pool.shutdown()
 
 
+class _Kernels:
+    """The scan's kernels: C through ctypes when a compiler is available, else numba."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = max(1, threads)
+        self.lib = ckernels.load()
+        self.pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads > 1 else None
+        if self.lib is None:
+            import numba as nb
+
+            nb.set_num_threads(max(1, min(self.threads, nb.config.NUMBA_NUM_THREADS)))
+
+    def find(self, buf: np.ndarray, begin: int, end: int, keys: np.ndarray, eof: bool) -> tuple:
+        if self.lib is not None:
+            return ckernels.find_candidates(self.lib, buf, begin, end, keys, eof)
+        from genorx.prs.vcfkernels import find_candidates
+
+        return find_candidates(buf, begin, end, keys, eof)
+
+    def decode(
+        self,
+        buf: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        n_samples: int,
+        block: np.ndarray,
+        packed: np.ndarray,
+        ds_block: np.ndarray,
+        want_ds: bool,
+        counts: np.ndarray,
+        n_exc: np.ndarray,
+    ) -> tuple:
+        """Decode the candidate lines into ``block`` (a byte per call) and ``packed`` (two bits);
+        return their CHROM..ALT text, the status per record and the exception lists."""
+        if self.lib is not None:
+            text, _, status = ckernels.decode_records(
+                self.lib, buf, starts, ends, n_samples, block, ds_block, want_ds, counts, n_exc,
+                packed, self.pool, self.threads,
+            )  # fmt: skip
+            if not status.any():
+                return (
+                    text,
+                    status,
+                    ckernels.collect_exceptions(self.lib, block, n_exc, self.pool, self.threads),
+                )
+            return text, status, None
+        from genorx.prs.gtdecode import decode_records, pack_codes
+
+        text, _, status = decode_records(
+            buf, starts, ends, n_samples, block, ds_block, want_ds, counts, n_exc, self.threads
+        )
+        pack_codes(block, packed)
+        return text, status, _exceptions(block, n_exc)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
 def _block_start(index: bgzf.BlockIndex, b: int) -> int:
     """Offset of block ``b``'s gzip header: the end of block ``b - 1`` (or 0)."""
     if b == 0:
@@ -115,7 +174,12 @@ def scan_vcf(
     header = header or read_header(path, dosage)
     n_samples = len(header.samples)
     want_ds = bool(dosage and header.has_ds)
-    nb.set_num_threads(max(1, min(threads, nb.config.NUMBA_NUM_THREADS)))
+    lib = ckernels.load()
+    if lib is not None and libdeflate.LIB is not None and os.environ.get("GENORX_PRS_SCAN") != "chunked":
+        with open(path, "rb") as fh:
+            if bgzf.is_bgzf(fh.read(64)):
+                return _scan_whole_c(lib, path, keys, header, want_ds, threads)
+    kernels = _Kernels(threads)
     reader = _Reader(path, threads)
     size = HEADROOM + reader.max_chunk() + 8
     # two buffers: the next chunk inflates (ctypes threads, no GIL) while this one is scanned
@@ -149,7 +213,7 @@ def scan_vcf(
                 buf, begin, end = joined, 0, len(carry) + end - HEADROOM
             else:
                 buf[begin:HEADROOM] = carry
-            starts, ends, lines, consumed = find_candidates(buf, begin, end, keys, eof)
+            starts, ends, lines, consumed = kernels.find(buf, begin, end, keys, eof)
             n_records += int(lines)
             if len(starts):
                 if n_cand + len(starts) > packed.shape[0]:
@@ -164,21 +228,20 @@ def scan_vcf(
                     scratch = np.empty((len(starts), n_samples), np.uint8)
                 block = scratch[: len(starts)]
                 ds_block = ds[part] if want_ds else ds
-                text, _, status = decode_records(
+                text, status, exc = kernels.decode(
                     buf,
                     starts,
                     ends,
                     n_samples,
                     block,
+                    packed[part],
                     ds_block,
                     want_ds,
                     counts[part],
                     n_exc[part],
-                    max(1, threads),
                 )
                 _check_status(path, status, buf, starts, ends)
-                pack_codes(block, packed[part])
-                exc_parts.append(_exceptions(block, n_exc[part]))
+                exc_parts.append(exc)
                 n_cand += len(starts)
                 text_parts.append(text.tobytes())
             carry = buf[consumed:end].copy()
@@ -188,6 +251,7 @@ def scan_vcf(
     finally:
         ahead.shutdown(wait=True, cancel_futures=True)
         reader.close()
+        kernels.close()
     ptr = np.zeros(n_cand + 1, np.int64)
     np.cumsum(n_exc[:n_cand], out=ptr[1:])
     stats = CallStats(
@@ -206,8 +270,27 @@ def scan_vcf(
     )
 
 
+def _scan_whole_c(
+    lib: object, path: Path, keys: np.ndarray, header: VcfHeader, want_ds: bool, threads: int
+) -> Candidates:
+    """The BGZF scan in C, inflating and decoding block by block (:mod:`genorx.prs.vcfscan_c`)."""
+    from genorx.prs.vcfscan_c import scan_bgzf
+
+    got = scan_bgzf(lib, path, keys, len(header.samples), want_ds, threads)  # type: ignore[arg-type]
+    bad = np.flatnonzero(got["status"])
+    if len(bad):
+        line = got["text"].split(b"\n")[int(bad[0])].decode(errors="replace").split("\t")
+        _raise_status(path, int(got["status"][bad[0]]), f"{line[0]}:{line[1] if len(line) > 1 else '?'}")
+    ptr = np.zeros(len(got["n_exc"]) + 1, np.int64)
+    np.cumsum(got["n_exc"], out=ptr[1:])
+    stats = CallStats(got["counts"], ptr, got["sample"], got["code"])
+    return Candidates(header.samples, sites_frame(got["text"]), got["packed"], got["lines"], stats, got["ds"])
+
+
 def _exceptions(codes: np.ndarray, n_exc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sample and code of the non-plain calls of a block of decoded records."""
+    """Sample and code of the non-plain calls of a block of decoded records (numba)."""
+    from genorx.prs.gtdecode import collect_exceptions
+
     ptr = np.zeros(len(n_exc) + 1, np.int64)
     np.cumsum(n_exc, out=ptr[1:])
     sample = np.empty(int(ptr[-1]), np.int32)
@@ -217,8 +300,14 @@ def _exceptions(codes: np.ndarray, n_exc: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def warm_up() -> None:
-    """Load every compiled kernel of the scan (numba's start-up, ~1 s of CPU): run in a thread
-    while the scoring files are read, the scan then starts at once."""
+    """Load the scan's kernels: the C library (built on the first run), or numba's compiled
+    kernels (~1 s of CPU): run in a thread while the scoring files are read, the scan then
+    starts at once."""
+    if ckernels.load() is not None:
+        return
+    from genorx.prs.gtdecode import decode_records, pack_codes
+    from genorx.prs.vcfkernels import find_candidates
+
     text = b"1\t5\t.\tA\tC\t.\t.\t.\tGT\t0/1\n"
     buf = np.frombuffer(text + bytes(8), np.uint8).copy()
     keys = np.array([(1 << 32) | 5], np.int64)
@@ -246,9 +335,12 @@ def _check_status(
         return
     r = int(bad[0])
     fields = bytes(buf[starts[r] : min(ends[r], starts[r] + 200)]).decode(errors="replace").split("\t")
-    where = f"{fields[0]}:{fields[1] if len(fields) > 1 else '?'}"
-    if status[r] == 1:
+    _raise_status(path, int(status[r]), f"{fields[0]}:{fields[1] if len(fields) > 1 else '?'}")
+
+
+def _raise_status(path: Path, status: int, where: str) -> None:
+    if status == 1:
         raise input_error(path, where, "record has no GT in its FORMAT column", "score a VCF with GT calls")
-    if status[r] == 3:
+    if status == 3:
         raise input_error(path, where, "DS value is not a number within 0-2", "fix the DS field")
     raise input_error(path, where, "record has fewer sample columns than the header", "fix the VCF")

@@ -1,0 +1,479 @@
+/* C twins of the numba scan kernels (vcfkernels.py, gtdecode.py, bgzf._walk_blocks).
+ *
+ * Compiled once per machine by genorx.prs.ckernels with the system C compiler and loaded
+ * with ctypes (which releases the GIL for every call), so reading a VCF loads no numba.
+ * Every function mirrors its numba twin statement by statement: both give the same bytes
+ * (tests/test_prs_ckernels.py compares them). Code space: genorx/prs/gtcodes.py.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define TAB 9
+#define NL 10
+#define COLON 58
+#define MAX_ALLELE 13
+#define N_ALLELES 14
+#define HAPLOID_BASE 105
+#define MISSING_HAPLOID 254
+#define MISSING 255
+#define PLAIN_MAX 2
+#define DS_SCALE 16384
+#define DS_NONE 65535
+
+typedef int64_t i64;
+typedef uint8_t u8;
+
+/* ---- BGZF block walk (bgzf._walk_blocks) ---- */
+i64 walk_blocks(const u8 *buf, i64 n, i64 *doff, i64 *dsize, i64 *osize, i64 cap, i64 *stop) {
+    i64 k = 0, off = 0;
+    while (off < n && k < cap) {
+        if (off + 18 > n || buf[off] != 31 || buf[off + 1] != 139 || buf[off + 2] != 8 ||
+            (buf[off + 3] & 4) == 0)
+            break;
+        i64 xlen = buf[off + 10] | ((i64)buf[off + 11] << 8);
+        i64 p = off + 12, end_extra = p + xlen, bsize = -1;
+        while (p + 4 <= end_extra) {
+            i64 slen = buf[p + 2] | ((i64)buf[p + 3] << 8);
+            if (buf[p] == 66 && buf[p + 1] == 67 && slen == 2)
+                bsize = buf[p + 4] | ((i64)buf[p + 5] << 8);
+            p += 4 + slen;
+        }
+        if (bsize < 0 || off + bsize + 1 > n)
+            break;
+        i64 e = off + bsize + 1;
+        doff[k] = end_extra;
+        dsize[k] = bsize + 1 - (end_extra - off) - 8;
+        osize[k] = (i64)buf[e - 4] | ((i64)buf[e - 3] << 8) | ((i64)buf[e - 2] << 16) |
+                   ((i64)buf[e - 1] << 24);
+        k++;
+        off = e;
+    }
+    *stop = off;
+    return k;
+}
+
+/* ---- candidate lines (vcfkernels.find_candidates) ---- */
+static int chrom_code(const u8 *buf, i64 a, i64 b) {
+    if (b - a >= 3 && (buf[a] | 32) == 99 && (buf[a + 1] | 32) == 104 && (buf[a + 2] | 32) == 114)
+        a += 3;
+    i64 n = b - a;
+    if (n <= 0 || n > 2)
+        return 0;
+    int c0 = buf[a] | 32;
+    if (n == 1) {
+        if (buf[a] >= 49 && buf[a] <= 57)
+            return buf[a] - 48;
+        if (c0 == 120)
+            return 23;
+        if (c0 == 121)
+            return 24;
+        if (c0 == 109)
+            return 25;
+        return 0;
+    }
+    if (buf[a] >= 48 && buf[a] <= 57 && buf[a + 1] >= 48 && buf[a + 1] <= 57) {
+        int v = (buf[a] - 48) * 10 + buf[a + 1] - 48;
+        return (v >= 1 && v <= 22) ? v : 0;
+    }
+    if (c0 == 109 && (buf[a + 1] | 32) == 116)
+        return 25;
+    return 0;
+}
+
+static int contains(const i64 *keys, i64 nkeys, i64 key) {
+    i64 lo = 0, hi = nkeys;
+    while (lo < hi) {
+        i64 mid = (lo + hi) >> 1;
+        if (keys[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < nkeys && keys[lo] == key;
+}
+
+static i64 site_key(const u8 *buf, i64 i, i64 e) {
+    i64 j = i;
+    while (j < e && buf[j] != TAB)
+        j++;
+    int code = chrom_code(buf, i, j);
+    if (code == 0)
+        return -1;
+    j++;
+    i64 pos = 0;
+    while (j < e && buf[j] >= 48 && buf[j] <= 57) {
+        pos = pos * 10 + (buf[j] - 48);
+        j++;
+    }
+    return ((i64)code << 32) | pos;
+}
+
+/* Candidate spans of buf[begin:n] into starts/ends (at most cap). out[0] = lines counted,
+ * out[1] = offset of an unfinished last line (n when none), out[2] = where the walk stopped
+ * (< n only when cap was reached: call again from there). Returns the number of spans. */
+i64 find_candidates(const u8 *buf, i64 begin, i64 n, const i64 *keys, i64 nkeys, int final,
+                    i64 *starts, i64 *ends, i64 cap, i64 *out) {
+    i64 k = 0, lines = 0, i = begin, consumed = n;
+    while (i < n && k < cap) {
+        const u8 *p = memchr(buf + i, NL, (size_t)(n - i));
+        i64 e = p ? (i64)(p - buf) : n;
+        if (e >= n && !final) {
+            consumed = i;
+            break;
+        }
+        if (buf[i] != 35 && e > i) {
+            lines++;
+            i64 key = site_key(buf, i, e);
+            if (key >= 0 && contains(keys, nkeys, key)) {
+                starts[k] = i;
+                ends[k] = e;
+                k++;
+            }
+        }
+        i = e + 1;
+    }
+    out[0] = lines;
+    out[1] = consumed;
+    out[2] = i < n && consumed == n ? i : n;
+    return k;
+}
+
+/* ---- genotype decode (gtdecode) ---- */
+static void field(const u8 *buf, i64 i, i64 e, int k, i64 *fa, i64 *fb) {
+    int f = 0;
+    i64 a = i;
+    while (f < k && a < e) {
+        if (buf[a] == TAB)
+            f++;
+        a++;
+    }
+    i64 b = a;
+    while (b < e && buf[b] != TAB)
+        b++;
+    *fa = a;
+    *fb = b;
+}
+
+static int format_index(const u8 *buf, i64 a, i64 b, int c0, int c1) {
+    int idx = 0;
+    i64 s = a;
+    for (i64 j = a; j <= b; j++) {
+        if (j == b || buf[j] == COLON) {
+            if (j - s == 2 && buf[s] == c0 && buf[s + 1] == c1)
+                return idx;
+            idx++;
+            s = j + 1;
+        }
+    }
+    return -1;
+}
+
+static i64 allele(const u8 *buf, i64 j, i64 e, i64 *next) {
+    if (j >= e || buf[j] == 46) {
+        *next = j + 1 < e ? j + 1 : e;
+        return -1;
+    }
+    i64 v = 0, nd = 0;
+    while (j < e && buf[j] >= 48 && buf[j] <= 57) {
+        v = v * 10 + (buf[j] - 48);
+        j++;
+        nd++;
+    }
+    *next = j;
+    if (nd == 0)
+        return -1;
+    return v <= MAX_ALLELE ? v : -2;
+}
+
+static int gt_code(const u8 *buf, i64 j, i64 e, i64 *next) {
+    i64 a0 = allele(buf, j, e, &j);
+    if (j < e && (buf[j] == 47 || buf[j] == 124)) {
+        i64 a1 = allele(buf, j + 1, e, &j);
+        if (j < e && (buf[j] == 47 || buf[j] == 124)) {
+            while (j < e && buf[j] != TAB && buf[j] != COLON)
+                j++;
+            *next = j;
+            return MISSING;
+        }
+        *next = j;
+        if (a0 < 0 || a1 < 0)
+            return MISSING;
+        i64 lo = a0 < a1 ? a0 : a1, hi = a0 < a1 ? a1 : a0;
+        return (int)(hi * (hi + 1) / 2 + lo);
+    }
+    *next = j;
+    if (a0 == -1)
+        return MISSING_HAPLOID;
+    if (a0 < 0)
+        return MISSING;
+    return (int)(HAPLOID_BASE + a0);
+}
+
+static double pow10i(int k) {
+    static const double exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    return k <= 22 ? exact[k] : pow(10.0, k);
+}
+
+static i64 ds_value(const u8 *buf, i64 j, i64 e, i64 *next) {
+    i64 start = j, mant = 0;
+    int nd = 0, scale = 0, seen_dot = 0;
+    while (j < e && ((buf[j] >= 48 && buf[j] <= 57) || buf[j] == 46)) {
+        if (buf[j] == 46) {
+            if (seen_dot) {
+                *next = j;
+                return -1;
+            }
+            seen_dot = 1;
+        } else if (nd < 18) {
+            mant = mant * 10 + (buf[j] - 48);
+            nd++;
+            if (seen_dot)
+                scale++;
+        } else if (!seen_dot) {
+            scale--;
+        }
+        j++;
+    }
+    if (j < e && (buf[j] == 101 || buf[j] == 69)) {
+        j++;
+        int neg = 0;
+        if (j < e && (buf[j] == 45 || buf[j] == 43)) {
+            neg = buf[j] == 45;
+            j++;
+        }
+        i64 ex = 0;
+        while (j < e && buf[j] >= 48 && buf[j] <= 57) {
+            ex = ex * 10 + (buf[j] - 48);
+            j++;
+        }
+        scale += neg ? (int)ex : -(int)ex;
+    }
+    i64 end = j;
+    while (j < e && buf[j] != TAB && buf[j] != COLON)
+        j++;
+    *next = j;
+    if (end == start + 1 && buf[start] == 46 && j == end)
+        return DS_NONE;
+    if (j != end)
+        return buf[end] == 44 ? DS_NONE : -1;
+    if (nd == 0)
+        return -1;
+    double x = (double)mant;
+    if (scale > 0)
+        x = x / pow10i(scale);
+    else if (scale < 0)
+        x = x * pow10i(-scale);
+    if (x > 2.0)
+        return -1;
+    return (i64)floor(x * DS_SCALE + 0.5);
+}
+
+static inline uint32_t fixed_one(uint32_t w, u8 *out) {
+    uint32_t c0 = w & 0xFF, s = (w >> 8) & 0xFF, c2 = (w >> 16) & 0xFF;
+    uint32_t d0 = c0 - 48, d2 = c2 - 48;
+    uint32_t m0 = c0 == 46, m2 = c2 == 46;
+    uint32_t lo = d0 < d2 ? d0 : d2, hi = d0 < d2 ? d2 : d0;
+    uint32_t code = ((hi * (hi + 1)) >> 1) + lo;
+    *out = (u8)(code | (0u - (m0 | m2)));
+    return ((uint32_t)(d0 > 9) & (1u - m0)) | ((uint32_t)(d2 > 9) & (1u - m2)) |
+           ((uint32_t)(s != 47) & (uint32_t)(s != 124));
+}
+
+/* Every sample `d/d` or `d|d` + tab: one 32-bit load per sample, branch-free (vectorised). */
+static int fixed_width(const u8 *buf, i64 j, i64 n_samples, u8 *restrict row) {
+    const u8 *p = buf + j;
+    uint32_t bad = 0;
+    for (i64 k = 0; k < n_samples - 1; k++) {
+        uint32_t w;
+        memcpy(&w, p + 4 * k, 4);
+        bad |= fixed_one(w, row + k) | (uint32_t)((w >> 24) != TAB);
+    }
+    uint32_t w;
+    memcpy(&w, p + 4 * (n_samples - 1), 4);
+    bad |= fixed_one(w, row + n_samples - 1);
+    return bad == 0;
+}
+
+static int decode_one(const u8 *buf, i64 s, i64 e, i64 n_samples, u8 *row, uint16_t *ds_row,
+                      int want_ds, u8 *text, i64 o) {
+    i64 a, b, tmp, fa, fb;
+    field(buf, s, e, 0, &a, &tmp);
+    field(buf, s, e, 4, &tmp, &b);
+    for (i64 j = a; j < b; j++)
+        text[o++] = buf[j];
+    text[o] = NL;
+    field(buf, s, e, 8, &fa, &fb);
+    int gt = fb > fa ? format_index(buf, fa, fb, 71, 84) : -1;
+    int ds = want_ds && fb > fa ? format_index(buf, fa, fb, 68, 83) : -1;
+    if (want_ds)
+        for (i64 k = 0; k < n_samples; k++)
+            ds_row[k] = DS_NONE;
+    if (gt < 0 && ds < 0) {
+        memset(row, MISSING, (size_t)n_samples);
+        return 1;
+    }
+    i64 j = fb + 1;
+    if (ds < 0 && gt == 0 && fb - fa == 2 && e - j == 4 * n_samples - 1)
+        if (fixed_width(buf, j, n_samples, row))
+            return 0;
+    int status = 0;
+    for (i64 k = 0; k < n_samples; k++) {
+        if (j >= e) {
+            memset(row + k, MISSING, (size_t)(n_samples - k));
+            return 2;
+        }
+        int f = 0;
+        int code = gt < 0 ? MISSING : -1;
+        while (j < e && buf[j] != TAB) {
+            if (f == gt) {
+                code = gt_code(buf, j, e, &j);
+            } else if (f == ds) {
+                i64 v = ds_value(buf, j, e, &j);
+                if (v < 0) {
+                    status = 3;
+                    v = DS_NONE;
+                }
+                ds_row[k] = (uint16_t)v;
+            }
+            while (j < e && buf[j] != TAB && buf[j] != COLON)
+                j++;
+            if (j < e && buf[j] == COLON) {
+                j++;
+                f++;
+            }
+        }
+        row[k] = (u8)(code < 0 ? MISSING : code);
+        if (want_ds && row[k] >= HAPLOID_BASE && row[k] < MISSING_HAPLOID)
+            ds_row[k] = DS_NONE;
+        j++;
+    }
+    return status;
+}
+
+/* The first k' >= k with row[k'] > PLAIN_MAX (n when none): eight bytes at a time. */
+static inline i64 next_exception(const u8 *row, i64 k, i64 n) {
+    const uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL, high = 0x8080808080808080ULL;
+    const uint64_t add = 0x7D7D7D7D7D7D7D7DULL; /* a byte of 3..127 + 0x7D sets its high bit */
+    while (k + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, row + k, 8);
+        if ((((w & low7) + add) | w) & high)
+            break;
+        k += 8;
+    }
+    while (k < n && row[k] <= PLAIN_MAX)
+        k++;
+    return k;
+}
+
+/* gtdecode._row_stats: copies of each allele over the observed calls into counts[:N_ALLELES],
+ * their ploidy into counts[N_ALLELES]; returns the number of calls above PLAIN_MAX. The plain
+ * codes (0/0, 0/1, 1/1) are counted by a vectorised pass, the others through counts_table
+ * (int64 [N_ALLELES, 256], gtcodes.ALLELE_COUNT). Integer sums: order does not matter. */
+static i64 row_stats(const u8 *restrict row, i64 n, int32_t *counts, const i64 *counts_table) {
+    uint32_t n0 = 0, n1 = 0, n2 = 0;
+    for (i64 k = 0; k < n; k++) {
+        u8 c = row[k];
+        n0 += c == 0;
+        n1 += c == 1;
+        n2 += c == 2;
+    }
+    for (int a = 0; a <= N_ALLELES; a++)
+        counts[a] = 0;
+    i64 plain = (i64)n0 + n1 + n2;
+    counts[0] = (int32_t)(2 * (i64)n0 + n1);
+    counts[1] = (int32_t)(n1 + 2 * (i64)n2);
+    counts[N_ALLELES] = (int32_t)(2 * plain);
+    if (plain < n)
+        for (i64 k = next_exception(row, 0, n); k < n; k = next_exception(row, k + 1, n)) {
+            u8 c = row[k];
+            for (int a = 0; a < N_ALLELES; a++) {
+                i64 m = counts_table[a * 256 + c];
+                counts[a] += (int32_t)m;
+                counts[N_ALLELES] += (int32_t)m;
+            }
+        }
+    return n - plain;
+}
+
+/* gtdecode.pack_codes for one row: two bits per call, a plain code as is, anything else 3. */
+static void pack_row(const u8 *restrict row, i64 n, u8 *restrict out) {
+    i64 full = n / 4;
+    for (i64 q = 0; q < full; q++) {
+        const u8 *c = row + 4 * q;
+        u8 a = c[0] < 3 ? c[0] : 3, b = c[1] < 3 ? c[1] : 3;
+        u8 d = c[2] < 3 ? c[2] : 3, e = c[3] < 3 ? c[3] : 3;
+        out[q] = (u8)(a | (b << 2) | (d << 4) | (e << 6));
+    }
+    if (full * 4 < n) {
+        int v = 0;
+        for (i64 k = full * 4; k < n; k++)
+            v |= (row[k] <= PLAIN_MAX ? row[k] : 3) << (2 * (k - full * 4));
+        out[full] = (u8)v;
+    }
+}
+
+/* Offsets of the CHROM..ALT text of records (toff has n + 1 entries). */
+void text_offsets(const u8 *buf, const i64 *starts, const i64 *ends, i64 n, i64 *toff) {
+    toff[0] = 0;
+    for (i64 r = 0; r < n; r++) {
+        i64 a, b, tmp;
+        field(buf, starts[r], ends[r], 0, &a, &tmp);
+        field(buf, starts[r], ends[r], 4, &tmp, &b);
+        toff[r + 1] = toff[r] + (b - a) + 1;
+    }
+}
+
+/* Records lo:hi (gtdecode.decode_records' loop body): codes, DS, counts, n_exc, text, status;
+ * and the two-bit rows (gtdecode.pack_codes) into packed (width bytes a row). */
+void decode_records(const u8 *buf, const i64 *starts, const i64 *ends, i64 lo, i64 hi, i64 n_samples,
+                    u8 *codes, uint16_t *ds, int want_ds, int32_t *counts, i64 *n_exc, u8 *text,
+                    const i64 *toff, int8_t *status, const i64 *counts_table, u8 *packed, i64 width) {
+    for (i64 r = lo; r < hi; r++) {
+        u8 *row = codes + r * n_samples;
+        uint16_t *ds_row = want_ds ? ds + r * n_samples : ds;
+        status[r] = (int8_t)decode_one(buf, starts[r], ends[r], n_samples, row, ds_row, want_ds, text,
+                                       toff[r]);
+        n_exc[r] = row_stats(row, n_samples, counts + r * (N_ALLELES + 1), counts_table);
+        pack_row(row, n_samples, packed + r * width);
+    }
+}
+
+/* Sample and code of every call above PLAIN_MAX (gtdecode.collect_exceptions), rows lo:hi. */
+void collect_exceptions(const u8 *codes, i64 lo, i64 hi, i64 n, const i64 *ptr, int32_t *sample,
+                        u8 *code) {
+    for (i64 r = lo; r < hi; r++) {
+        i64 o = ptr[r];
+        const u8 *row = codes + r * n;
+        if (ptr[r + 1] == o)
+            continue;
+        for (i64 k = next_exception(row, 0, n); k < n; k = next_exception(row, k + 1, n)) {
+            sample[o] = (int32_t)k;
+            code[o] = row[k];
+            o++;
+        }
+    }
+}
+
+/* Two-bit rows (gtcodes.unpack) as float64 values 0..3: rows x n_samples into out. */
+void unpack_f64(const u8 *packed, i64 rows, i64 width, i64 n_samples, double *restrict out) {
+    for (i64 r = 0; r < rows; r++) {
+        const u8 *p = packed + r * width;
+        double *o = out + r * n_samples;
+        i64 full = n_samples / 4;
+        for (i64 q = 0; q < full; q++) {
+            u8 b = p[q];
+            o[4 * q] = (double)(b & 3);
+            o[4 * q + 1] = (double)((b >> 2) & 3);
+            o[4 * q + 2] = (double)((b >> 4) & 3);
+            o[4 * q + 3] = (double)(b >> 6);
+        }
+        for (i64 k = full * 4; k < n_samples; k++)
+            o[k] = (double)((p[full] >> (2 * (k - full * 4))) & 3);
+    }
+}
+
+#include "scan_pipeline.c"
