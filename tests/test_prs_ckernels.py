@@ -107,3 +107,36 @@ def test_truncated_bgzf_is_a_clear_error(cohort, tmp_path, monkeypatch):
         with pytest.raises(GenorxError, match="corrupt or truncated BGZF"):
             _scan(monkeypatch, mode, cut, keys)
     assert gzip.decompress(data)  # the intact file reads
+
+
+def test_cached_match_gives_the_same_outputs(cohort, tmp_path, monkeypatch, capfd):
+    """A re-score with --cache-dir reads the match (weights, summary, log) instead of matching:
+    every output file is the same as the first run's, and a changed scoring file misses."""
+    require_tools("bgzip")
+    from genorx.prs.cli import main
+    from genorx.prs.synth import write_scorefile
+
+    monkeypatch.delenv("GENORX_PRS_KERNELS", raising=False)
+    monkeypatch.delenv("GENORX_PRS_SCAN", raising=False)
+    score = tmp_path / "s.txt"
+    write_scorefile(score, cohort, 800, seed=3, pgs_id="CK1")
+    cache = tmp_path / "cache"
+    runs = {}
+    monkeypatch.setenv("GENORX_PRS_TIMING", "1")  # stage names show which path ran
+    for name in ("first", "hit"):
+        out = tmp_path / name / "prs.tsv"
+        out.parent.mkdir()
+        argv = ["score", "--vcf", str(cohort.vcf), "--scoring-file", str(score), "--out", str(out)]
+        assert main([*argv, "--cache-dir", str(cache), "--threads", "2"]) == 0
+        runs[name] = out.parent
+        assert ("genotypes and match" in capfd.readouterr().err) == (name == "hit")
+    assert len(list(cache.glob("*/matches/*/meta.json"))) == 1
+    for f in ("prs.tsv", "prs.json", "prs.match.tsv.gz", "prs.match_summary.tsv"):
+        assert (runs["first"] / f).read_bytes() == (runs["hit"] / f).read_bytes(), f
+    write_scorefile(score, cohort, 800, seed=4, pgs_id="CK1")  # other rows: another key
+    out = tmp_path / "changed" / "prs.tsv"
+    out.parent.mkdir()
+    argv = ["score", "--vcf", str(cohort.vcf), "--scoring-file", str(score), "--out", str(out)]
+    assert main([*argv, "--cache-dir", str(cache)]) == 0
+    assert len(list(cache.glob("*/matches/*/meta.json"))) == 2
+    assert (out.parent / "prs.tsv").read_bytes() != (runs["first"] / "prs.tsv").read_bytes()

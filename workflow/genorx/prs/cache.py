@@ -52,6 +52,11 @@ def has_entries(cache_dir: Path | None, vcf: Path, dosage: bool = False) -> bool
     return cache_dir is not None and (Path(cache_dir) / vcf_id(vcf, dosage)).is_dir()
 
 
+def read_entry(entry: Path) -> Candidates | None:
+    """The candidates stored in ``entry`` (None when absent or unreadable)."""
+    return _read(entry) if entry.is_dir() else None
+
+
 def _read(entry: Path) -> Candidates | None:
     try:
         meta = json.loads((entry / "meta.json").read_text())

@@ -44,6 +44,7 @@ _SIGNATURES = {
     "unpack_f64": [_P, _I, _I, _I, _P],
     "scan_range": [_C, _I, _I, _I, _C, _C, _P, _P, _P, _I, _I, _C, _P, _P],
     "scan_free": [_P],
+    "linear_sums": [_P, _I, _I, _I, _P, _I, _P],
 }
 _COUNTS = np.ascontiguousarray(ALLELE_COUNT, np.int64)
 _LIB: list[ctypes.CDLL | None] = []  # memo: [] = not tried yet
@@ -231,3 +232,16 @@ def unpack_f64(lib: ctypes.CDLL, packed: np.ndarray, n_samples: int, out: np.nda
     packed = np.ascontiguousarray(packed)
     assert out.dtype == np.float64 and out.flags.c_contiguous and out.shape == (len(packed), n_samples)
     lib.unpack_f64(_ptr(packed), len(packed), packed.shape[1], n_samples, _ptr(out))
+
+
+def linear_sums(
+    lib: ctypes.CDLL, packed: np.ndarray, n_samples: int, beta: np.ndarray, sums: np.ndarray
+) -> None:
+    """``sums += beta.T @ unpack(packed)`` (codes 0..3 as values; float64 ``sums`` [S, n])."""
+    packed = np.ascontiguousarray(packed)
+    beta = np.ascontiguousarray(beta, np.float64)
+    assert sums.dtype == np.float64 and sums.flags.c_contiguous and sums.shape == (beta.shape[1], n_samples)
+    assert beta.shape[0] == len(packed)
+    lib.linear_sums(
+        _ptr(packed), len(packed), packed.shape[1], n_samples, _ptr(beta), beta.shape[1], _ptr(sums)
+    )

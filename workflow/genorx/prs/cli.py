@@ -151,6 +151,8 @@ def _score_run(args: argparse.Namespace, options: object, start_log: object, log
     t0 = time.perf_counter(), time.process_time()
     part_ref = args.out.with_suffix(".reference.tsv") if args.chrom is not None and refs else None
     write_outputs(run, args.out, out_json, prefix, refs, note, log_gz[0] if log_gz else None, part_ref)
+    if run.store_match is not None and log_gz:  # the next run with these files skips matching
+        run.store_match(log_gz[0].result())
     if os.environ.get("GENORX_PRS_TIMING"):
         wall, cpu = time.perf_counter() - t0[0], time.process_time() - t0[1]
         print(f"genorx: timing: write outputs wall {wall:.3f}s cpu {cpu:.3f}s", file=sys.stderr)

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from genorx.prs import ckernels
 from genorx.prs.gtcodes import ALLELE_COUNT, DS_NONE, DS_SCALE, IS_MISSING, PLOIDY
 from genorx.prs.kernel import ADDITIVE, Accumulator, EntryArrays, blocks, run_parallel
 from genorx.prs.rows import Genotypes, RowSource
 
 DENSE_SCORES = 32  # above this many scores, denominator corrections use a matrix product
+C_SCORES = 2  # up to this many scores, GT rows are multiplied in C straight from two bits
 
 
 def is_linear(n_alts: np.ndarray, allele: np.ndarray, etype: np.ndarray) -> np.ndarray:
@@ -85,22 +87,28 @@ def score_linear(
     d_den = np.where(IS_MISSING & (not mean_impute), 0.0, p) - 2.0  # ploidy deltas from 2
     d_obs = np.where(IS_MISSING, 0.0, p) - 2.0
     use_stats = ds is None
+    lib = ckernels.load() if use_stats and n_scores <= C_SCORES else None
     if use_stats:
         counts = genos.stats.counts[r.cand]
         with np.errstate(invalid="ignore", divide="ignore"):
             f_alt_all = counts[:, 1] / counts[:, -1]
             f_ref_all = counts[:, 0] / counts[:, -1]
-    jobs = blocks(len(r.cand), n_samples)
+    # the C path needs no float64 block: larger blocks, fewer numpy calls per genotype
+    jobs = blocks(len(r.cand), n_samples, budget=1 << 19 if lib is None else 1 << 22)
     step = max((hi - lo for lo, hi in jobs), default=0)
 
     def work(block: tuple[int, int], acc: Accumulator) -> None:
         lo, hi = block
         m = hi - lo
         cand = r.cand[lo:hi]
-        if acc.pending is None:  # this thread's block buffer (fresh arrays would page-fault)
+        if acc.pending is None and lib is None:  # this thread's block buffer (no page faults)
             acc.pending = np.empty((step, n_samples), np.float64)
-        x = acc.pending[:m]  # type: ignore[index]
-        if use_stats:
+        x = acc.pending[:m] if lib is None else None  # type: ignore[index]
+        if lib is not None:  # the plain values (exceptions read as 3) times beta, in C
+            ckernels.linear_sums(lib, genos.packed.rows(cand), n_samples, beta[lo:hi], acc.sums)
+            flat, ei, ej, ec = genos.exceptions(cand)
+            f_alt, f_ref = f_alt_all[lo:hi], f_ref_all[lo:hi]
+        elif use_stats:
             genos.plain_into(cand, x)
             flat, ei, ej, ec = genos.exceptions(cand)
             f_alt, f_ref = f_alt_all[lo:hi], f_ref_all[lo:hi]
@@ -126,7 +134,13 @@ def score_linear(
             v_alt = np.where(miss, fill_alt, ALLELE_COUNT[1, ec])
             v_ref = np.where(miss, fill_ref, ALLELE_COUNT[0, ec])
             alt_row = has_alt[lo:hi][ei]
-            x.reshape(-1)[flat] = np.where(alt_row, v_alt, 2.0 - v_ref) / scale
+            value = np.where(alt_row, v_alt, 2.0 - v_ref) / scale
+            if lib is None:
+                x.reshape(-1)[flat] = value  # type: ignore[union-attr]
+            else:  # C counted each exception as 3
+                for s in range(n_scores):
+                    b = beta[lo:hi, s][ei]
+                    acc.sums[s] += np.bincount(ej, weights=b * (value - 3.0), minlength=n_samples)
             both = has_both[lo:hi][ei]
             if both.any():  # REF entries where 2 - v_alt is not their value (haploid calls ...)
                 delta = np.where(both, v_ref - (2.0 - v_alt), 0.0)
@@ -138,7 +152,8 @@ def score_linear(
                         acc.sums[s] += np.bincount(
                             ej[fix], weights=w_ref[:, s] * delta[fix], minlength=n_samples
                         )
-        acc.sums += beta[lo:hi].T @ x
+        if lib is None:
+            acc.sums += beta[lo:hi].T @ x
         acc.sums += (2.0 * r.w_ref[lo:hi].sum(axis=0))[:, None]
         counted = 2.0 * r.member[lo:hi].sum(axis=0)
         acc.denom += counted[:, None]

@@ -75,6 +75,7 @@ class MatchResult:
     entries: pl.DataFrame
     log: pl.DataFrame
     summary: list[ScoreMatch]
+    log_gz: bytes | None = None  # the log already written and compressed (a cached match)
 
 
 def score_rows(scores: list[ScoringFile]) -> pl.DataFrame:

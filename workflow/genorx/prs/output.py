@@ -227,6 +227,8 @@ def match_log_gz(match: MatchResult, threads: int = 2, rows: int = 200_000) -> b
     """The match log (every scoring-file row), as gzipped TSV: written ``rows`` at a time,
     each part compressed (as its own gzip member) while the next is formatted, so the
     whole text never sits in memory."""
+    if match.log_gz is not None:
+        return match.log_gz
     frame = match_log_frame(match)
     parts = []
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:

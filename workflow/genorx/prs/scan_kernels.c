@@ -476,4 +476,30 @@ void unpack_f64(const u8 *packed, i64 rows, i64 width, i64 n_samples, double *re
     }
 }
 
+/* sums[s, k] += beta[r, s] * x[r, k] over rows r of two-bit codes x (0..3): the linear
+ * kernel's product for few scores without a float64 matrix (kernel_linear.py). */
+void linear_sums(const u8 *packed, i64 rows, i64 width, i64 n, const double *beta, i64 n_scores,
+                 double *restrict sums) {
+    i64 full = n / 4;
+    for (i64 r = 0; r < rows; r++) {
+        const u8 *p = packed + r * width;
+        for (i64 s = 0; s < n_scores; s++) {
+            double b = beta[r * n_scores + s];
+            if (b == 0.0)
+                continue;
+            const double lut[4] = {0.0, b, 2.0 * b, 3.0 * b};
+            double *acc = sums + s * n;
+            for (i64 q = 0; q < full; q++) {
+                u8 v = p[q];
+                acc[4 * q] += lut[v & 3];
+                acc[4 * q + 1] += lut[(v >> 2) & 3];
+                acc[4 * q + 2] += lut[(v >> 4) & 3];
+                acc[4 * q + 3] += lut[v >> 6];
+            }
+            for (i64 k = full * 4; k < n; k++)
+                acc[k] += lut[(p[full] >> (2 * (k - full * 4))) & 3];
+        }
+    }
+}
+
 #include "scan_pipeline.c"

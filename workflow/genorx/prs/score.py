@@ -15,9 +15,9 @@ import polars as pl
 
 from genorx.errors import GenorxError
 from genorx.prs import freqs as freqmod
-from genorx.prs import ploidy
+from genorx.prs import matchcache, ploidy
 from genorx.prs.alleles import norm_chrom
-from genorx.prs.cache import has_entries, load_candidates
+from genorx.prs.cache import cache_key, has_entries, load_candidates, read_entry
 from genorx.prs.kernel import Accumulator, EntryArrays
 from genorx.prs.kernel_generic import score_generic
 from genorx.prs.kernel_linear import is_linear, score_linear
@@ -59,6 +59,7 @@ class ScoreRun:
     mean_impute: bool
     male: np.ndarray | None  # samples scored haploid on chrX (None: no chrX record)
     threads: int = 2
+    store_match: Callable[[bytes], None] | None = None  # caches the match, given the log's gzip
 
     @property
     def n_records(self) -> int:
@@ -199,12 +200,24 @@ def score_vcf(
     vcf = Path(vcf)
     header = read_header(vcf, options.dosage)
     target_build = options.target_build or header.build
+    ref_table = freqmod.read_ref_freq(options.ref_freq) if options.ref_freq else None
+    mentry = None
+    if options.cache_dir is not None:
+        mentry = matchcache.entry_dir(
+            options.cache_dir, vcf, options.dosage, matchcache.match_key(scoring_files, options, target_build)
+        )
+        hit = matchcache.load(mentry) if mentry.is_dir() else None
+        cands = read_entry(mentry.parent.parent / hit[1]) if hit is not None else None
+        if hit is not None and cands is not None:  # scoring files, matching, weights: all cached
+            _stage("cache load (genotypes and match)", t0)
+            if on_match is not None:
+                on_match(hit[0].match)
+            return _score_matched(vcf, cands, hit[0], options, ref_table, True, t0)
     warm = None
     if not has_entries(options.cache_dir, vcf, options.dosage):  # the VCF will be scanned
         warm = threading.Thread(target=_warm_scan, daemon=True)
         warm.start()  # numba loads while polars (which releases the GIL) reads the scores
     scores = read_scoring_files(list(scoring_files), target_build, options.threads)
-    ref_table = freqmod.read_ref_freq(options.ref_freq) if options.ref_freq else None
     rows = pl.concat([s.rows.filter(pl.col("skip").is_null()).select("chrom", "pos") for s in scores])
     if options.chrom is not None:
         rows = rows.filter(pl.col("chrom") == norm_chrom(options.chrom))
@@ -214,7 +227,12 @@ def score_vcf(
         warm.join()
     cands, hit = load_candidates(vcf, keys, options.threads, options.cache_dir, header, options.dosage)
     _stage("cache load" if hit else "scan VCF", t0)
-    return score_candidates(vcf, cands, scores, options, ref_table, hit, t0, on_match)
+    run = score_candidates(vcf, cands, scores, options, ref_table, hit, t0, on_match)
+    if mentry is None:
+        return run
+    matched = matchcache.MatchedWeights(run.scores, run.match, run.weights, run.entry_info.drop("freq"))
+    name = cache_key(vcf, keys, options.dosage).rsplit("/", 1)[1]
+    return replace(run, store_match=lambda gz: matchcache.store(mentry, matched, name, gz))
 
 
 def score_candidates(
@@ -250,6 +268,21 @@ def score_candidates(
     # what matching needed and nothing later does: released before the genotypes are scored
     match = replace(match, entries=match.entries.clear())
     scores = [type(s)(meta=s.meta, rows=s.rows.clear()) for s in scores]
+    matched = matchcache.MatchedWeights(scores, match, wm, info)
+    return _score_matched(vcf, cands, matched, options, ref_table, from_cache, t0)
+
+
+def _score_matched(
+    vcf: Path,
+    cands: Candidates,
+    matched: matchcache.MatchedWeights,
+    options: ScoreOptions,
+    ref_table: pl.DataFrame | None,
+    from_cache: bool,
+    t0: list[float],
+) -> ScoreRun:
+    """Score the matched weights over the candidates' genotypes."""
+    scores, match, wm, info = matched.scores, matched.match, matched.weights, matched.info
     sex = ploidy.read_sex(options.sex, cands.samples) if options.sex else None
     male = ploidy.males(cands.genotypes(), cands.sites["chrom"], sex)  # type: ignore[arg-type]
     _stage("weights", t0)
