@@ -353,8 +353,22 @@ static int decode_one(const u8 *buf, i64 s, i64 e, i64 n_samples, u8 *row, uint1
     return status;
 }
 
-/* The first k' >= k with row[k'] > PLAIN_MAX (n when none): eight bytes at a time. */
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
+
+/* The first k' >= k with row[k'] > PLAIN_MAX (n when none): 32 or 8 bytes at a time. */
 static inline i64 next_exception(const u8 *row, i64 k, i64 n) {
+#ifdef __AVX2__
+    const __m256i three = _mm256_set1_epi8(3);
+    while (k + 32 <= n) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(row + k));
+        uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(v, three), v));
+        if (m)
+            return k + __builtin_ctz(m);
+        k += 32;
+    }
+#endif
     const uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL, high = 0x8080808080808080ULL;
     const uint64_t add = 0x7D7D7D7D7D7D7D7DULL; /* a byte of 3..127 + 0x7D sets its high bit */
     while (k + 8 <= n) {
@@ -369,27 +383,63 @@ static inline i64 next_exception(const u8 *row, i64 k, i64 n) {
     return k;
 }
 
+/* How many codes of row are 0, 1 and 2. */
+static inline void count012(const u8 *row, i64 n, i64 *c0, i64 *c1, i64 *c2) {
+    i64 n0 = 0, n1 = 0, n2 = 0, k = 0;
+#ifdef __AVX2__
+    const __m256i z = _mm256_setzero_si256(), one = _mm256_set1_epi8(1), two = _mm256_set1_epi8(2);
+    __m256i t0 = z, t1 = z, t2 = z;
+    while (k + 32 <= n) {
+        __m256i a0 = z, a1 = z, a2 = z;
+        for (int it = 0; it < 255 && k + 32 <= n; it++, k += 32) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(row + k));
+            a0 = _mm256_sub_epi8(a0, _mm256_cmpeq_epi8(v, z));
+            a1 = _mm256_sub_epi8(a1, _mm256_cmpeq_epi8(v, one));
+            a2 = _mm256_sub_epi8(a2, _mm256_cmpeq_epi8(v, two));
+        }
+        t0 = _mm256_add_epi64(t0, _mm256_sad_epu8(a0, z));
+        t1 = _mm256_add_epi64(t1, _mm256_sad_epu8(a1, z));
+        t2 = _mm256_add_epi64(t2, _mm256_sad_epu8(a2, z));
+    }
+    int64_t l[4];
+    _mm256_storeu_si256((__m256i *)l, t0);
+    n0 = l[0] + l[1] + l[2] + l[3];
+    _mm256_storeu_si256((__m256i *)l, t1);
+    n1 = l[0] + l[1] + l[2] + l[3];
+    _mm256_storeu_si256((__m256i *)l, t2);
+    n2 = l[0] + l[1] + l[2] + l[3];
+#endif
+    for (; k < n; k++) {
+        n0 += row[k] == 0;
+        n1 += row[k] == 1;
+        n2 += row[k] == 2;
+    }
+    *c0 = n0;
+    *c1 = n1;
+    *c2 = n2;
+}
+
 /* gtdecode._row_stats: copies of each allele over the observed calls into counts[:N_ALLELES],
  * their ploidy into counts[N_ALLELES]; returns the number of calls above PLAIN_MAX. The plain
  * codes (0/0, 0/1, 1/1) are counted by a vectorised pass, the others through counts_table
  * (int64 [N_ALLELES, 256], gtcodes.ALLELE_COUNT). Integer sums: order does not matter. */
-static i64 row_stats(const u8 *restrict row, i64 n, int32_t *counts, const i64 *counts_table) {
-    uint32_t n0 = 0, n1 = 0, n2 = 0;
-    for (i64 k = 0; k < n; k++) {
-        u8 c = row[k];
-        n0 += c == 0;
-        n1 += c == 1;
-        n2 += c == 2;
-    }
+static i64 row_stats(const u8 *restrict row, i64 n, int32_t *counts, const i64 *counts_table,
+                     int32_t *exc_sample, u8 *exc_code) {
+    i64 n0, n1, n2;
+    count012(row, n, &n0, &n1, &n2);
     for (int a = 0; a <= N_ALLELES; a++)
         counts[a] = 0;
-    i64 plain = (i64)n0 + n1 + n2;
-    counts[0] = (int32_t)(2 * (i64)n0 + n1);
-    counts[1] = (int32_t)(n1 + 2 * (i64)n2);
+    i64 plain = n0 + n1 + n2;
+    counts[0] = (int32_t)(2 * n0 + n1);
+    counts[1] = (int32_t)(n1 + 2 * n2);
     counts[N_ALLELES] = (int32_t)(2 * plain);
     if (plain < n)
-        for (i64 k = next_exception(row, 0, n); k < n; k = next_exception(row, k + 1, n)) {
+        for (i64 k = next_exception(row, 0, n), x = 0; k < n; k = next_exception(row, k + 1, n), x++) {
             u8 c = row[k];
+            if (exc_sample) { /* the exception list, when asked for (room for n entries) */
+                exc_sample[x] = (int32_t)k;
+                exc_code[x] = c;
+            }
             for (int a = 0; a < N_ALLELES; a++) {
                 i64 m = counts_table[a * 256 + c];
                 counts[a] += (int32_t)m;
@@ -437,7 +487,7 @@ void decode_records(const u8 *buf, const i64 *starts, const i64 *ends, i64 lo, i
         uint16_t *ds_row = want_ds ? ds + r * n_samples : ds;
         status[r] = (int8_t)decode_one(buf, starts[r], ends[r], n_samples, row, ds_row, want_ds, text,
                                        toff[r]);
-        n_exc[r] = row_stats(row, n_samples, counts + r * (N_ALLELES + 1), counts_table);
+        n_exc[r] = row_stats(row, n_samples, counts + r * (N_ALLELES + 1), counts_table, NULL, NULL);
         pack_row(row, n_samples, packed + r * width);
     }
 }

@@ -140,21 +140,18 @@ static int add_candidate(ScanOut *o, const u8 *buf, i64 i, i64 e, i64 n_samples,
     uint16_t *ds_row = want_ds ? o->ds + r * n_samples : &dummy;
     o->status[r] = (int8_t)decode_one(buf, i, e, n_samples, row, ds_row, want_ds, o->text, o->text_len);
     o->text_len += (b - a) + 1;
-    i64 ne = row_stats(row, n_samples, o->counts + r * (N_ALLELES + 1), counts_table);
-    o->n_exc[r] = ne;
-    pack_row(row, n_samples, o->packed + r * width);
-    if (o->n_exc_total + ne > o->cap_exc) {
-        i64 c = new_cap(o->cap_exc, o->n_exc_total + ne);
+    if (o->n_exc_total + n_samples > o->cap_exc) { /* room for every call of the row */
+        i64 c = new_cap(o->cap_exc, o->n_exc_total + n_samples);
         if (grow((void **)&o->exc_sample, c, 4) || grow((void **)&o->exc_code, c, 1))
             return -3;
         o->cap_exc = c;
     }
     i64 x = o->n_exc_total;
-    for (i64 k = next_exception(row, 0, n_samples); k < n_samples; k = next_exception(row, k + 1, n_samples)) {
-        o->exc_sample[x] = (int32_t)k;
-        o->exc_code[x] = row[k];
-        x++;
-    }
+    i64 ne = row_stats(row, n_samples, o->counts + r * (N_ALLELES + 1), counts_table, o->exc_sample + x,
+                       o->exc_code + x);
+    o->n_exc[r] = ne;
+    pack_row(row, n_samples, o->packed + r * width);
+    x += ne;
     o->n_exc_total = x;
     o->n_cand = r + 1;
     return 0;
