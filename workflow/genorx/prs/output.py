@@ -54,32 +54,42 @@ def passed_scores(run: ScoreRun) -> list[int]:
     return [m.score_idx for m in run.match.summary if m.passed]
 
 
+def _nums(values: np.ndarray) -> list[str]:
+    """:func:`num` of every value of a float array (NaN: empty)."""
+    return ["" if v != v else repr(v) for v in np.asarray(values, np.float64).tolist()]
+
+
 def tsv_text(run: ScoreRun, refs: list[ScoreReference | None] | None) -> str:
-    lines = ["\t".join(TSV_COLUMNS)]
+    """``prs.tsv``: the cells of each score formatted column by column (one ``repr`` per
+    number, as :func:`num`), then joined row by row."""
     summary = {m.score_idx: m for m in run.match.summary}
-    passed = passed_scores(run)
+    n = len(run.samples)
+    per_score = []
+    for s in passed_scores(run):
+        m = summary[s]
+        ref = refs[s] if refs else None
+        denom = run.denom[:, s].astype(np.int64)
+        total = run.sums[:, s].astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            avg = np.where(denom != 0, total / np.where(denom != 0, denom, 1), np.nan)
+        counts = f"{num(m.n_matched)}\t{num(m.n_variants)}\t{num(m.match_rate)}"
+        pop = f"{ref.population or 'all'}\t{num(ref.n)}" if ref else "\t"
+        cells = [
+            [m.pgs_id] * n,
+            _nums(total),
+            _nums(avg),
+            [str(v) for v in denom.tolist()],
+            [counts] * n,
+            _nums(ref.percentile) if ref else [""] * n,
+            _nums(ref.z) if ref else [""] * n,
+            [pop] * n,
+            [str(v) for v in run.allele_ct[:, s].astype(np.int64).tolist()],
+        ]
+        per_score.append(cells)
+    lines = ["\t".join(TSV_COLUMNS)]
     for j, sample in enumerate(run.samples):
-        for s in passed:
-            m = summary[s]
-            ref = refs[s] if refs else None
-            denom = int(run.denom[j, s])
-            total = float(run.sums[j, s])
-            cells = [
-                sample,
-                m.pgs_id,
-                num(total),
-                num(total / denom if denom else float("nan")),
-                num(denom),
-                num(m.n_matched),
-                num(m.n_variants),
-                num(m.match_rate),
-                num(ref.percentile[j]) if ref else "",
-                num(ref.z[j]) if ref else "",
-                (ref.population or "all") if ref else "",
-                num(ref.n) if ref else "",
-                num(int(run.allele_ct[j, s])),
-            ]
-            lines.append("\t".join(cells))
+        for cells in per_score:
+            lines.append("\t".join([sample, *(c[j] for c in cells)]))
     return "\n".join(lines) + "\n"
 
 
