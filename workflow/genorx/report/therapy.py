@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from genorx.report.actions import ActionRules
-from genorx.report.inputs import PgxSample, Recommendation
+from genorx.report.inputs import NotAssessed, PgxSample, Recommendation
 from genorx.report.prose import one_line, plain_text
 
 COLUMNS: tuple[str, ...] = (
@@ -196,43 +196,40 @@ def pgx_rows(pgx: PgxSample, actions: ActionRules) -> list[TherapyRow]:
         )
     for na in pgx.no_recommendation:
         reason = one_line(na.reason or "no recommendation for this genotype")
-        rows.append(
-            TherapyRow(
-                sample_id=pgx.sample_id,
-                drug=one_line(na.drug),
-                genes=tuple(one_line(g) for g in na.genes),
-                phenotypes=_phenotypes(na.genes, {}, pgx),
-                classification="",
-                action="info",
-                source=one_line(na.source or ""),
-                recommendation=f"No recommendation: {reason}.",
-                guideline_urls=_unique([one_line(na.guideline_url or "")]),
-                kb_version=kb_version,
-                evidence_status="complete",
-                evidence_notes=(),
-                row_type="no_recommendation",
-            )
-        )
+        rows.append(_unmatched_row(pgx, na, kb_version, "no_recommendation", f"No recommendation: {reason}."))
     for na in pgx.not_assessed:
         reason = one_line(na.reason or "genes not called")
-        rows.append(
-            TherapyRow(
-                sample_id=pgx.sample_id,
-                drug=one_line(na.drug),
-                genes=tuple(one_line(g) for g in na.genes),
-                phenotypes=_phenotypes(na.genes, {}, pgx),
-                classification="",
-                action="not_assessed",
-                source=one_line(na.source or ""),
-                recommendation=f"Not assessed: {reason}.",
-                guideline_urls=_unique([one_line(na.guideline_url or "")]),
-                kb_version=kb_version,
-                evidence_status="not_assessed",
-                evidence_notes=(reason,),
-                row_type="not_assessed",
-            )
-        )
+        text = f"Not assessed: {reason}."
+        rows.append(_unmatched_row(pgx, na, kb_version, "not_assessed", text, (reason,)))
     return rows
+
+
+def _unmatched_row(
+    pgx: PgxSample,
+    na: NotAssessed,
+    kb_version: str,
+    row_type: str,
+    text: str,
+    notes: tuple[str, ...] = (),
+) -> TherapyRow:
+    """A drug row without a matched recommendation: ``no_recommendation`` (action ``info``,
+    evidence complete) or ``not_assessed`` (its genes were not called)."""
+    assessed = row_type == "no_recommendation"
+    return TherapyRow(
+        sample_id=pgx.sample_id,
+        drug=one_line(na.drug),
+        genes=tuple(one_line(g) for g in na.genes),
+        phenotypes=_phenotypes(na.genes, {}, pgx),
+        classification="",
+        action="info" if assessed else "not_assessed",
+        source=one_line(na.source or ""),
+        recommendation=text,
+        guideline_urls=_unique([one_line(na.guideline_url or "")]),
+        kb_version=kb_version,
+        evidence_status="complete" if assessed else "not_assessed",
+        evidence_notes=notes,
+        row_type=row_type,
+    )
 
 
 def ordered(rows: Iterable[TherapyRow], actions: ActionRules) -> list[TherapyRow]:
