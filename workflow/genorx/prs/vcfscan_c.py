@@ -86,12 +86,12 @@ def _cuts(fd: int, size: int, threads: int) -> list[int]:
     return [*cuts, size]
 
 
-def _array(ptr: int | None, n: int, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
-    if n == 0 or not ptr:
-        return np.empty(shape, dtype)
-    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    buf = (ctypes.c_char * nbytes).from_address(ptr)
-    return np.frombuffer(buf, dtype).reshape(shape).copy()
+def _fill(out: np.ndarray, at: int, ptr: int | None, n: int) -> None:
+    """Copy ``n`` rows of C memory at ``ptr`` into ``out[at:]`` (one copy, no temporary)."""
+    if n and ptr:
+        nbytes = n * out[0].nbytes if out.ndim > 1 else n * out.itemsize
+        src = np.frombuffer((ctypes.c_char * nbytes).from_address(ptr), out.dtype)
+        out[at : at + n] = src.reshape((n, *out.shape[1:]))
 
 
 def scan_bgzf(
@@ -140,30 +140,27 @@ def scan_bgzf(
 
 
 def _join(outs: list[ScanOut], n_samples: int, want_ds: bool) -> dict:
-    width = packed_width(n_samples)
-    parts = []
+    """The parts' outputs, in file order, copied once into numpy arrays."""
+    rows = sum(o.n_cand for o in outs)
+    exc = sum(o.n_exc_total for o in outs)
+    joined = {
+        "packed": np.empty((rows, packed_width(n_samples)), np.uint8),
+        "counts": np.empty((rows, N_ALLELES + 1), np.int32),
+        "n_exc": np.empty(rows, np.int64),
+        "status": np.empty(rows, np.int8),
+        "ds": np.empty((rows, n_samples), np.uint16) if want_ds else None,
+        "sample": np.empty(exc, np.int32),
+        "code": np.empty(exc, np.uint8),
+    }
+    r = x = 0
     for o in outs:
-        r, x = o.n_cand, o.n_exc_total
-        parts.append(
-            {
-                "packed": _array(o.packed, r, np.uint8, (r, width)),
-                "counts": _array(o.counts, r, np.int32, (r, N_ALLELES + 1)),
-                "n_exc": _array(o.n_exc, r, np.int64, (r,)),
-                "status": _array(o.status, r, np.int8, (r,)),
-                "ds": _array(o.ds, r, np.uint16, (r, n_samples)) if want_ds else None,
-                "sample": _array(o.exc_sample, x, np.int32, (x,)),
-                "code": _array(o.exc_code, x, np.uint8, (x,)),
-                "text": ctypes.string_at(o.text, o.text_len) if o.text_len else b"",
-            }
-        )
-    if len(parts) == 1:
-        joined = parts[0]
-    else:
-        joined = {
-            k: np.concatenate([p[k] for p in parts])
-            for k in ("packed", "counts", "n_exc", "status", "sample", "code")
-        }
-        joined["ds"] = np.concatenate([p["ds"] for p in parts]) if want_ds else None
-        joined["text"] = b"".join(p["text"] for p in parts)
+        for name in ("packed", "counts", "n_exc", "status", "ds"):
+            if joined[name] is not None:
+                _fill(joined[name], r, getattr(o, name), o.n_cand)
+        _fill(joined["sample"], x, o.exc_sample, o.n_exc_total)
+        _fill(joined["code"], x, o.exc_code, o.n_exc_total)
+        r += o.n_cand
+        x += o.n_exc_total
+    joined["text"] = b"".join(ctypes.string_at(o.text, o.text_len) for o in outs if o.text_len)
     joined["lines"] = sum(o.lines for o in outs)
     return joined
