@@ -45,6 +45,7 @@ _SIGNATURES = {
     "scan_range": [_C, _I, _I, _I, _C, _C, _P, _P, _P, _I, _I, _C, _P, _P],
     "scan_free": [_P],
     "linear_sums": [_P, _I, _I, _I, _P, _I, _P],
+    "scatter_sums": [_P, _P, _P, _I, _P, _I, _I, _P],
 }
 _COUNTS = np.ascontiguousarray(ALLELE_COUNT, np.int64)
 _LIB: list[ctypes.CDLL | None] = []  # memo: [] = not tried yet
@@ -244,4 +245,27 @@ def linear_sums(
     assert beta.shape[0] == len(packed)
     lib.linear_sums(
         _ptr(packed), len(packed), packed.shape[1], n_samples, _ptr(beta), beta.shape[1], _ptr(sums)
+    )
+
+
+def scatter_sums(
+    lib: ctypes.CDLL,
+    row: np.ndarray,
+    sample: np.ndarray,
+    delta: np.ndarray,
+    beta: np.ndarray,
+    sums: np.ndarray,
+) -> None:
+    """``sums[s, sample[i]] += beta[row[i], s] * delta[i]`` for every i and score s."""
+    row = np.ascontiguousarray(row, np.int64)
+    sample = np.ascontiguousarray(sample, np.int64)
+    delta = np.ascontiguousarray(delta, np.float64)
+    beta = np.ascontiguousarray(beta, np.float64)
+    assert sums.dtype == np.float64 and sums.flags.c_contiguous and sums.shape[0] == beta.shape[1]
+    assert len(row) == len(sample) == len(delta)
+    assert not len(row) or (
+        row.max() < len(beta) and sample.max() < sums.shape[1] and min(row.min(), sample.min()) >= 0
+    )
+    lib.scatter_sums(
+        _ptr(row), _ptr(sample), _ptr(delta), len(row), _ptr(beta), beta.shape[1], sums.shape[1], _ptr(sums)
     )

@@ -71,11 +71,21 @@ def _check_out(path: Path) -> None:
 
 def _score(args: argparse.Namespace) -> int:
     import gc
-    from concurrent.futures import Future, ThreadPoolExecutor
 
     # a one-shot command whose objects live until it ends: the cyclic collector would only
-    # walk the imported modules again and again (~0.1 s of CPU); reference counting still frees
+    # walk the imported modules again and again (~0.1 s of CPU); reference counting still
+    # frees. Restored on return (tests call main() in their own process).
+    collecting = gc.isenabled()
     gc.disable()
+    try:
+        return _score_checked(args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _score_checked(args: argparse.Namespace) -> int:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from genorx.prs.match import MatchOptions, MatchResult
     from genorx.prs.output import match_log_gz

@@ -138,9 +138,7 @@ def score_linear(
             if lib is None:
                 x.reshape(-1)[flat] = value  # type: ignore[union-attr]
             else:  # C counted each exception as 3
-                for s in range(n_scores):
-                    b = beta[lo:hi, s][ei]
-                    acc.sums[s] += np.bincount(ej, weights=b * (value - 3.0), minlength=n_samples)
+                ckernels.scatter_sums(lib, ei, ej, value - 3.0, beta[lo:hi], acc.sums)
             both = has_both[lo:hi][ei]
             if both.any():  # REF entries where 2 - v_alt is not their value (haploid calls ...)
                 delta = np.where(both, v_ref - (2.0 - v_alt), 0.0)
