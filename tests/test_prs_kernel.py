@@ -49,11 +49,13 @@ def _run(tmp_path, vcf, files, *extra) -> pl.DataFrame:
     return pl.read_csv(out, separator="\t", infer_schema_length=0).sort(["sample_id", "pgs_id"])
 
 
+@pytest.mark.parametrize("c_scores", [0, 8])  # the linear path in BLAS / in C (ckernels)
 @pytest.mark.parametrize("extra", [[], ["--no-mean-imputation"], ["--keep-multiallelic"]])
-def test_linear_and_generic_paths_agree(tmp_path, cohort, monkeypatch, extra):
-    """Every entry scored by the 256-code tables equals the BLAS path (REF/ALT folded per
-    record, exceptions rewritten in place, denominators corrected sparsely)."""
+def test_linear_and_generic_paths_agree(tmp_path, cohort, monkeypatch, extra, c_scores):
+    """Every entry scored by the 256-code tables equals the linear path (REF/ALT folded per
+    record, exceptions rewritten in place or corrected in C, denominators corrected sparsely)."""
     c, files = cohort
+    monkeypatch.setattr(kernel_linear, "C_SCORES", c_scores)
     fast = _run(tmp_path, c.vcf, files, *extra)
     monkeypatch.setattr(score, "is_linear", lambda *a: np.zeros(len(a[0]), np.bool_))
     slow = _run(tmp_path, c.vcf, files, *extra)

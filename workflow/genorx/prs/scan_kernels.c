@@ -528,11 +528,12 @@ void unpack_f64(const u8 *packed, i64 rows, i64 width, i64 n_samples, double *re
 
 /* sums[s, k] += beta[r, s] * x[r, k] over rows r of two-bit codes x (0..3): the linear
  * kernel's product for few scores without a float64 matrix (kernel_linear.py). Per row and
- * score, a table of the four values of each packed byte turns a byte into one 4-wide add. */
+ * score, a table of the two values of each nibble (two samples) makes a packed byte two
+ * 2-wide adds. */
 void linear_sums(const u8 *packed, i64 rows, i64 width, i64 n, const double *beta, i64 n_scores,
                  double *restrict sums) {
     i64 full = n / 4;
-    double table[256][4] __attribute__((aligned(32)));
+    double table[16][2] __attribute__((aligned(16)));
     for (i64 r = 0; r < rows; r++) {
         const u8 *p = packed + r * width;
         for (i64 s = 0; s < n_scores; s++) {
@@ -540,19 +541,17 @@ void linear_sums(const u8 *packed, i64 rows, i64 width, i64 n, const double *bet
             if (b == 0.0)
                 continue;
             const double lut[4] = {0.0, b, 2.0 * b, 3.0 * b};
-            for (int v = 0; v < 256; v++) {
+            for (int v = 0; v < 16; v++) {
                 table[v][0] = lut[v & 3];
-                table[v][1] = lut[(v >> 2) & 3];
-                table[v][2] = lut[(v >> 4) & 3];
-                table[v][3] = lut[v >> 6];
+                table[v][1] = lut[v >> 2];
             }
             double *acc = sums + s * n;
             for (i64 q = 0; q < full; q++) {
-                const double *t = table[p[q]];
-                acc[4 * q] += t[0];
-                acc[4 * q + 1] += t[1];
-                acc[4 * q + 2] += t[2];
-                acc[4 * q + 3] += t[3];
+                const double *lo = table[p[q] & 15], *hi = table[p[q] >> 4];
+                acc[4 * q] += lo[0];
+                acc[4 * q + 1] += lo[1];
+                acc[4 * q + 2] += hi[0];
+                acc[4 * q + 3] += hi[1];
             }
             for (i64 k = full * 4; k < n; k++)
                 acc[k] += lut[(p[full] >> (2 * (k - full * 4))) & 3];
