@@ -14,12 +14,14 @@ for every call, so two threads decode in parallel.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,8 +31,8 @@ from genorx.prs.gtcodes import ALLELE_COUNT, N_ALLELES, PLAIN_MAX
 
 assert PLAIN_MAX == 2, "scan_kernels.c counts codes 0, 1, 2 as the plain ones"
 
-SOURCE = Path(__file__).with_name("scan_kernels.c")  # includes scan_pipeline.c
-SOURCES = [SOURCE, Path(__file__).with_name("scan_pipeline.c")]
+SOURCE = Path(__file__).with_name("scan_kernels.c")  # includes the other three
+SOURCES = [SOURCE, *(SOURCE.with_name(n) for n in ("gt_decode.c", "linear_kernels.c", "scan_pipeline.c"))]
 FLAGS = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-strict-aliasing"]
 _P = ctypes.c_void_p
 _I = ctypes.c_int64
@@ -84,7 +86,17 @@ def _build(cc: str) -> Path | None:
         os.replace(tmp, target)  # atomic: a concurrent run loads either nothing or the whole file
     except (OSError, subprocess.SubprocessError):
         return None
+    _remove_stale(target)
     return target
+
+
+def _remove_stale(keep: Path, age_s: float = 86400.0) -> None:
+    """Builds of other sources untouched for a day (a running process keeps its mapping)."""
+    now = time.time()
+    for old in keep.parent.glob("prs_scan_*.so"):
+        with contextlib.suppress(OSError):
+            if old != keep and now - old.stat().st_mtime > age_s:
+                old.unlink()
 
 
 def load() -> ctypes.CDLL | None:
