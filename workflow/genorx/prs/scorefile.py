@@ -102,7 +102,7 @@ def _split_header(path: Path, raw: bytes) -> tuple[dict[str, str], int, int]:
             meta[key.strip()] = value.strip().strip("\t").strip()
         n += 1
         pos = end + 1
-    if not raw[pos:].strip():
+    if not raw[pos : pos + 4096].strip() and not raw[pos:].strip():  # (a copy only when needed)
         raise input_error(path, None, "no column header line after the # header", "add the table of variants")
     return meta, n, pos
 
@@ -166,8 +166,8 @@ def _clean(column: str) -> pl.Expr:
 def _number(df: pl.DataFrame, column: str, dtype: type[pl.DataType]) -> tuple[pl.Expr, pl.Expr]:
     """(value, text) of a numeric column: read as numbers already, or cast from text (null
     where a cell is not a number; the text says which)."""
-    if df.schema[column] == dtype:
-        return pl.col(column), pl.col(column).cast(pl.String)
+    if df.schema[column] == dtype:  # every cell parsed (or empty): no text needed for errors
+        return pl.col(column), pl.lit(None, pl.String)
     text = _clean(column)
     return text.cast(dtype, strict=False), text
 
