@@ -216,7 +216,7 @@ def score_vcf(
     warm = None
     if not has_entries(options.cache_dir, vcf, options.dosage):  # the VCF will be scanned
         warm = threading.Thread(target=_warm_scan, daemon=True)
-        warm.start()  # numba loads while polars (which releases the GIL) reads the scores
+        warm.start()  # the scan kernels load (a first run builds them) while polars reads the scores
     scores = read_scoring_files(list(scoring_files), target_build, options.threads)
     rows = pl.concat([s.rows.filter(pl.col("skip").is_null()).select("chrom", "pos") for s in scores])
     if options.chrom is not None:
