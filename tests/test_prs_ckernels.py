@@ -6,7 +6,9 @@ exception lists, DS dosages and errors."""
 from __future__ import annotations
 
 import gzip
+import os
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -129,10 +131,26 @@ def test_cached_match_gives_the_same_outputs(cohort, tmp_path, monkeypatch, capf
         argv = ["score", "--vcf", str(cohort.vcf), "--scoring-file", str(score), "--out", str(out)]
         assert main([*argv, "--cache-dir", str(cache), "--threads", "2"]) == 0
         runs[name] = out.parent
-        assert ("genotypes and match" in capfd.readouterr().err) == (name == "hit")
+        assert ("cached re-score" in capfd.readouterr().err) == (name == "hit")
     assert len(list(cache.glob("*/matches/*/meta.json"))) == 1
+    # the general path with a cached match (a plink score file needs data frames)
+    out = tmp_path / "general" / "prs.tsv"
+    out.parent.mkdir()
+    argv = ["score", "--vcf", str(cohort.vcf), "--scoring-file", str(score), "--out", str(out)]
+    assert main([*argv, "--cache-dir", str(cache), "--plink-scorefile", str(tmp_path / "m.score")]) == 0
+    assert "genotypes and match" in capfd.readouterr().err
+    runs["general"] = out.parent
     for f in ("prs.tsv", "prs.json", "prs.match.tsv.gz", "prs.match_summary.tsv"):
         assert (runs["first"] / f).read_bytes() == (runs["hit"] / f).read_bytes(), f
+        assert (runs["first"] / f).read_bytes() == (runs["general"] / f).read_bytes(), f
+    # the cached path imports no polars (its start-up is what a re-score costs)
+    code = (
+        "import sys; from genorx.prs.cli import main; "
+        f"assert main({[*argv, '--cache-dir', str(cache)]!r}) == 0; print('polars' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "GENORX_PRS_TIMING"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert proc.stdout.strip() == "False"
     write_scorefile(score, cohort, 800, seed=4, pgs_id="CK1")  # other rows: another key
     out = tmp_path / "changed" / "prs.tsv"
     out.parent.mkdir()

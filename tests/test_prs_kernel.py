@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 from conftest import require_tools
-from genorx.prs import kernel_linear, match, score
+from genorx.prs import kernel_linear, kernel_run, match
 from genorx.prs.cli import main as prs_main
 from genorx.prs.libdeflate import gzip_bytes
 from genorx.prs.rows import NpyRows, RowSource
@@ -57,7 +57,7 @@ def test_linear_and_generic_paths_agree(tmp_path, cohort, monkeypatch, extra, c_
     c, files = cohort
     monkeypatch.setattr(kernel_linear, "C_SCORES", c_scores)
     fast = _run(tmp_path, c.vcf, files, *extra)
-    monkeypatch.setattr(score, "is_linear", lambda *a: np.zeros(len(a[0]), np.bool_))
+    monkeypatch.setattr(kernel_run, "is_linear", lambda *a: np.zeros(len(a[0]), np.bool_))
     slow = _run(tmp_path, c.vcf, files, *extra)
     for column in ("denom", "allele_ct", "n_matched"):
         assert fast[column].to_list() == slow[column].to_list()

@@ -102,7 +102,7 @@ def test_cache_rescoring_is_identical_and_invalidated_by_a_new_vcf(tmp_path, coh
         assert prs_main([*base, "--out", str(outs[0])]) == 0
         assert "scan VCF" in capsys.readouterr().err
         assert prs_main([*base, "--out", str(outs[1])]) == 0
-        assert "cache load" in capsys.readouterr().err
+        assert "cached re-score" in capsys.readouterr().err
         os.utime(vcf, ns=(1, 1))  # another VCF (mtime) at the same path
         assert prs_main([*base, "--out", str(outs[2])]) == 0
         assert "scan VCF" in capsys.readouterr().err

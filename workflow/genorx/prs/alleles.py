@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
+
 
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
 _DNA = re.compile(r"^[ACGT]+$")
@@ -54,6 +57,8 @@ def is_dna(allele: str) -> bool:
 
 def complement_series(s: pl.Series) -> pl.Series:
     """:func:`complement` of every value (null stays null), computed once per distinct allele."""
+    import polars as pl
+
     mapping = {u: complement(u) for u in s.drop_nulls().unique().to_list()}
     if not mapping:
         return s.cast(pl.String)

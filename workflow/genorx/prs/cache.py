@@ -20,7 +20,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 from genorx.prs.gtcodes import packed_width
 from genorx.prs.rows import NpyRows
@@ -57,25 +56,38 @@ def read_entry(entry: Path) -> Candidates | None:
     return _read(entry) if entry.is_dir() else None
 
 
-def _read(entry: Path) -> Candidates | None:
+def _read(entry: Path, with_sites: bool = True) -> Candidates | None:
+    """The entry's candidates; without ``with_sites`` their ``sites`` are None (the cached
+    re-score path needs only the genotypes and imports no polars)."""
+    errors: tuple[type[BaseException], ...] = (OSError, ValueError, KeyError, json.JSONDecodeError)
+    if with_sites:
+        import polars as pl
+
+        errors = (*errors, pl.exceptions.PolarsError)
     try:
         meta = json.loads((entry / "meta.json").read_text())
         packed = NpyRows(entry / "packed.npy")
         ds = NpyRows(entry / "ds.npy") if meta.get("ds") else None
-        sites = pl.read_parquet(entry / "sites.parquet")
+        sites = pl.read_parquet(entry / "sites.parquet") if with_sites else None
         stats = CallStats(*(np.load(entry / f"{name}.npy") for name in _STATS))
-    except (OSError, ValueError, KeyError, json.JSONDecodeError, pl.exceptions.PolarsError):
+    except errors:
         return None
     n = len(meta["samples"])
+    n_cand = sites.height if sites is not None else packed.shape[0]
     if (
         meta.get("format") != CACHE_FORMAT
-        or packed.shape != (sites.height, packed_width(n))
-        or (ds is not None and ds.shape != (sites.height, n))
-        or len(stats.counts) != sites.height
-        or len(stats.ptr) != sites.height + 1
+        or packed.shape != (n_cand, packed_width(n))
+        or (ds is not None and ds.shape != (n_cand, n))
+        or len(stats.counts) != n_cand
+        or len(stats.ptr) != n_cand + 1
     ):
         return None
-    return Candidates(meta["samples"], sites, packed, int(meta["n_records"]), stats, ds)
+    return Candidates(meta["samples"], sites, packed, int(meta["n_records"]), stats, ds)  # type: ignore[arg-type]
+
+
+def read_genotypes(entry: Path) -> Candidates | None:
+    """The entry's candidates without their sites (None when absent or unreadable)."""
+    return _read(entry, with_sites=False) if entry.is_dir() else None
 
 
 def _write(entry: Path, cands: Candidates) -> None:

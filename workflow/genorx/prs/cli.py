@@ -85,12 +85,6 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _score_checked(args: argparse.Namespace) -> int:
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    from genorx.prs.match import MatchOptions, MatchResult
-    from genorx.prs.output import match_log_gz
-    from genorx.prs.score import ScoreOptions
-
     if not 0.0 <= args.min_overlap <= 1.0:
         raise GenorxError(f"--min-overlap {args.min_overlap}: must be within 0-1; fix: e.g. 0.75")
     if args.threads < 1:
@@ -108,6 +102,18 @@ def _score_checked(args: argparse.Namespace) -> int:
         if path is not None and not path.is_file():
             raise input_error(path, None, "file not found", "check the path")
     _check_out(args.out)
+    if args.cache_dir is not None:  # a re-score served by the cache imports no polars
+        from genorx.prs.rescore_cached import try_rescore
+
+        done = try_rescore(args)
+        if done is not None:
+            return done
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from genorx.prs.match import MatchOptions, MatchResult
+    from genorx.prs.output import match_log_gz
+    from genorx.prs.score import ScoreOptions
+
     options = ScoreOptions(
         match=MatchOptions(args.min_overlap, args.keep_ambiguous, args.keep_multiallelic),
         mean_impute=not args.no_mean_imputation,

@@ -28,6 +28,7 @@ import polars as pl
 
 from genorx.prs.alleles import CHROM_CODES, complement_series
 from genorx.prs.scorefile import ScoringFile
+from genorx.prs.scoremeta import MatchOptions, ScoreMatch
 
 PRIORITY = [
     "refalt",
@@ -41,29 +42,6 @@ PRIORITY = [
 ]
 ABSENT = -1  # effect allele not among the record's alleles (hom-ref site): dosage 0
 MAX_ALLELE_IDS = 1 << 13  # distinct allele strings that fit the 13-bit ids of a variant id
-
-
-@dataclass(frozen=True)
-class MatchOptions:
-    min_overlap: float = 0.75
-    keep_ambiguous: bool = False
-    keep_multiallelic: bool = False
-
-
-@dataclass(frozen=True)
-class ScoreMatch:
-    """How one score matched."""
-
-    score_idx: int
-    pgs_id: str
-    n_rows: int  # rows in the file, skipped ones included
-    n_variants: int  # scorable rows (the match-rate denominator)
-    n_matched: int
-    match_rate: float
-    passed: bool
-    duplicate_best_match: int
-    counts: dict[str, int]  # outcome -> rows
-    match_types: dict[str, int]  # match type -> matched rows
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ matching again (tests/test_prs_ckernels.py).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import shutil
@@ -25,13 +24,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from genorx.prs.cache import vcf_id
-from genorx.prs.match import MatchResult, ScoreMatch
-from genorx.prs.scorefile import ScoreMeta, ScoringFile
+from genorx.prs.match import MatchResult
+from genorx.prs.rescore_cached import ARRAYS as _ARRAYS
+from genorx.prs.rescore_cached import MATCH_FORMAT, SITE_ARRAYS, entry_dir, match_key
+from genorx.prs.scorefile import ScoringFile
+from genorx.prs.scoremeta import ScoreMatch, ScoreMeta
 from genorx.prs.weights import WeightMatrix
-
-MATCH_FORMAT = "genorx-prs-match-v1"
-_ARRAYS = ("cand", "allele", "etype", "weights", "member", "first")
 
 
 @dataclass(frozen=True)
@@ -42,22 +40,6 @@ class MatchedWeights:
     match: MatchResult  # summary and the compressed log (no rows)
     weights: WeightMatrix
     info: pl.DataFrame  # entry_table(): entry, cand, allele, effect_type, eff, chrom, pos, ref, alt
-
-
-def match_key(scoring_files: list[Path], options: object, target_build: str | None) -> str:
-    """Hash of the scoring files' bytes and everything that changes how they match."""
-    h = hashlib.sha256(MATCH_FORMAT.encode())
-    for path in scoring_files:
-        with open(path, "rb") as fh:
-            h.update(hashlib.file_digest(fh, "sha256").digest())
-    m = options.match  # type: ignore[attr-defined]
-    opts = [m.min_overlap, m.keep_ambiguous, m.keep_multiallelic, options.chrom, target_build]  # type: ignore[attr-defined]
-    h.update(json.dumps([*opts, options.dosage]).encode())  # type: ignore[attr-defined]
-    return h.hexdigest()[:24]
-
-
-def entry_dir(cache_dir: Path, vcf: Path, dosage: bool, key: str) -> Path:
-    return Path(cache_dir) / vcf_id(vcf, dosage) / "matches" / key
 
 
 def load(entry: Path) -> tuple[MatchedWeights, str] | None:
@@ -79,9 +61,13 @@ def load(entry: Path) -> tuple[MatchedWeights, str] | None:
     return MatchedWeights(scores, match, wm, info), meta["candidates"]
 
 
-def store(entry: Path, matched: MatchedWeights, candidates: str, log_gz: bytes) -> None:
+def store(entry: Path, matched: MatchedWeights, candidates: str, sites: pl.DataFrame, log_gz: bytes) -> None:
     """Write the entry atomically (a temporary directory renamed); errors are ignored (a
-    cache that cannot be written only costs the next run the matching)."""
+    cache that cannot be written only costs the next run the matching). ``sites``: the
+    candidates' sites, from which the per-entry ALT counts and chrX flags and the chrX
+    records are stored (the cached re-score path reads no sites)."""
+    from genorx.prs.score import entry_site_arrays
+
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
@@ -92,6 +78,10 @@ def store(entry: Path, matched: MatchedWeights, candidates: str, log_gz: bytes) 
         for name in _ARRAYS:
             value = getattr(wm, name)
             np.save(tmp / f"{name}.npy", value if value is not None else np.zeros(0, np.int64))
+        n_alts, on_x = entry_site_arrays(sites, wm.cand)
+        x_rows = np.flatnonzero((sites["chrom"] == "X").to_numpy())
+        for name, value in zip(SITE_ARRAYS, (n_alts, on_x, x_rows), strict=True):
+            np.save(tmp / f"{name}.npy", value)
         wm.keys.write_parquet(tmp / "keys.parquet")
         matched.info.write_parquet(tmp / "info.parquet")
         (tmp / "match.tsv.gz").write_bytes(log_gz)
@@ -109,3 +99,6 @@ def store(entry: Path, matched: MatchedWeights, candidates: str, log_gz: bytes) 
         pass
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+__all__ = ["MATCH_FORMAT", "MatchedWeights", "entry_dir", "load", "match_key", "store"]

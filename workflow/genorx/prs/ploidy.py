@@ -11,14 +11,17 @@ male's chrX). Without chrX records nobody is flagged.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
 
 from genorx.errors import input_error
 from genorx.prs.gtcodes import IS_HAPLOID, IS_MISSING, PLOIDY
 from genorx.prs.kernel import blocks
 from genorx.prs.rows import Genotypes
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _ID_COLUMNS = ("sample_id", "iid", "#iid", "sample")
 _MALE = {"1", "m", "male"}
@@ -27,6 +30,8 @@ _FEMALE = {"2", "f", "female"}
 
 def read_sex(path: Path, samples: list[str]) -> np.ndarray:
     """Per sample: 1 male, 2 female, 0 unknown/unlisted."""
+    import polars as pl
+
     try:
         df = pl.read_csv(path, separator="\t", infer_schema=False)
     except (OSError, pl.exceptions.PolarsError) as exc:

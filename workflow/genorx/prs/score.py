@@ -18,11 +18,8 @@ from genorx.prs import freqs as freqmod
 from genorx.prs import matchcache, ploidy
 from genorx.prs.alleles import norm_chrom
 from genorx.prs.cache import cache_key, has_entries, load_candidates, read_entry
-from genorx.prs.kernel import Accumulator, EntryArrays
-from genorx.prs.kernel_generic import score_generic
-from genorx.prs.kernel_linear import is_linear, score_linear
+from genorx.prs.kernel_run import score_entries
 from genorx.prs.match import MatchOptions, MatchResult, match_scores
-from genorx.prs.rows import source
 from genorx.prs.scorefile import ScoringFile, read_scoring_files
 from genorx.prs.vcfheader import Candidates, read_header, site_keys
 from genorx.prs.weights import WeightMatrix, build_weights
@@ -104,6 +101,20 @@ def entry_table(wm: WeightMatrix, match: MatchResult, sites: pl.DataFrame) -> pl
     )
 
 
+def entry_site_arrays(sites: pl.DataFrame, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per entry: its record's ALT count (0 for ``.``) and whether it is on chrX."""
+    n_alts = (
+        sites.select(
+            pl.when(pl.col("alt") == ".").then(0).otherwise(pl.col("alt").str.count_matches(",") + 1)
+        )
+        .to_series()
+        .to_numpy()
+        .astype(np.int64)
+    )
+    on_x = (sites["chrom"] == "X").to_numpy()
+    return n_alts[cand], on_x[cand]
+
+
 def run_kernel(
     cands: Candidates,
     wm: WeightMatrix,
@@ -114,43 +125,9 @@ def run_kernel(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(sums, denom, allele_ct) ``[n_samples, n_scores]`` and the imputation frequency of
     every entry (``given`` where not NaN, else the cohort's)."""
+    n_alts, on_x = entry_site_arrays(cands.sites, wm.cand)
     genos = cands.genotypes()
-    ds = source(cands.ds)
-    n_samples = genos.shape[1]  # type: ignore[attr-defined]
-    n_scores = wm.weights.shape[1]
-    sites = cands.sites
-    n_alts = (
-        sites.select(
-            pl.when(pl.col("alt") == ".").then(0).otherwise(pl.col("alt").str.count_matches(",") + 1)
-        )
-        .to_series()
-        .to_numpy()
-        .astype(np.int64)
-    )
-    on_x = (sites["chrom"] == "X").to_numpy()[wm.cand] if len(wm.cand) else np.zeros(0, np.bool_)
-    linear = is_linear(n_alts[wm.cand], wm.allele, wm.etype)
-    if male is not None and male.any():
-        linear &= ~on_x
-    freq = np.full(len(wm.cand), np.nan)
-    total = Accumulator.zeros(n_scores, n_samples)
-    member = wm.member.astype(np.float64)
-    for mask, linear_path in ((linear, True), (~linear, False)):
-        idx = np.flatnonzero(mask)
-        if not len(idx):
-            continue
-        e = EntryArrays(
-            idx, wm.cand[idx], wm.allele[idx], wm.etype[idx], wm.weights[idx], member[idx], given[idx]
-        )
-        if linear_path:
-            total.add(score_linear(genos, ds, e, freq, mean_impute, threads))  # type: ignore[arg-type]
-        else:
-            total.add(score_generic(genos, e, freq, mean_impute, male, on_x[idx], threads))  # type: ignore[arg-type]
-    return (
-        total.sums.T.copy(),
-        np.rint(total.denom.T).astype(np.int64),
-        np.rint(total.allele_ct.T).astype(np.int64),
-        freq,
-    )
+    return score_entries(genos, cands.ds, wm, n_alts, on_x, given, mean_impute, male, threads)  # type: ignore[arg-type]
 
 
 def given_freqs(info: pl.DataFrame, ref_table: pl.DataFrame | None) -> np.ndarray:
@@ -232,7 +209,8 @@ def score_vcf(
         return run
     matched = matchcache.MatchedWeights(run.scores, run.match, run.weights, run.entry_info.drop("freq"))
     name = cache_key(vcf, keys, options.dosage).rsplit("/", 1)[1]
-    return replace(run, store_match=lambda gz: matchcache.store(mentry, matched, name, gz))
+    sites = run.candidates.sites
+    return replace(run, store_match=lambda gz: matchcache.store(mentry, matched, name, sites, gz))
 
 
 def score_candidates(

@@ -17,7 +17,6 @@ reported and skipped row by row (haplotypes, diplotypes, interactions, non-DNA a
 
 from __future__ import annotations
 
-import gzip
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,30 +25,11 @@ import polars as pl
 
 from genorx.errors import GenorxError, input_error
 from genorx.prs.alleles import norm_build
+from genorx.prs.scoremeta import ScoreMeta
+from genorx.prs.scoretable import DOSAGE_WEIGHTS, SKIP_FLAGS, read_bytes, read_table, split_header
 
 EFFECT_TYPES = ("additive", "dominant", "recessive")
 _TRUE = {"true", "t", "1", "yes"}
-_SKIP_FLAGS = {"is_haplotype": "haplotype", "is_diplotype": "diplotype", "is_interaction": "interaction"}
-_DOSAGE_WEIGHTS = ("dosage_0_weight", "dosage_1_weight", "dosage_2_weight")
-
-
-@dataclass(frozen=True)
-class ScoreMeta:
-    """What a score is and where its positions come from."""
-
-    pgs_id: str
-    source: str
-    layout: str  # pgs_catalog | custom | normalised
-    pgs_name: str | None = None
-    trait_reported: str | None = None
-    trait_mapped: str | None = None
-    citation: str | None = None
-    weight_type: str | None = None
-    genome_build: str | None = None  # author-reported build (normalised name)
-    hm_build: str | None = None  # HmPOS_build of a harmonised file
-    positions_build: str | None = None  # build of the positions used for matching
-    harmonised: bool = False
-    demonstration: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,90 +52,6 @@ class ScoringFile:
     @property
     def n_scorable(self) -> int:
         return int(self.rows["skip"].is_null().sum())
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise input_error(
-            path, None, f"cannot read scoring file ({exc.strerror})", "check the path"
-        ) from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise input_error(path, None, f"corrupt gzip ({exc})", "re-download the file") from None
-    return raw
-
-
-def _split_header(path: Path, raw: bytes) -> tuple[dict[str, str], int, int]:
-    """``#key=value`` pairs, the number of header lines, and where the table starts."""
-    meta: dict[str, str] = {}
-    pos = n = 0
-    while raw.startswith(b"#", pos):
-        end = raw.find(b"\n", pos)
-        end = len(raw) if end < 0 else end
-        body = raw[pos:end].decode("utf-8", "replace").lstrip("#").strip()
-        if "=" in body:
-            key, _, value = body.partition("=")
-            meta[key.strip()] = value.strip().strip("\t").strip()
-        n += 1
-        pos = end + 1
-    if not raw[pos : pos + 4096].strip() and not raw[pos:].strip():  # (a copy only when needed)
-        raise input_error(path, None, "no column header line after the # header", "add the table of variants")
-    return meta, n, pos
-
-
-_USED = {
-    "chr_name",
-    "chr_position",
-    "hm_chr",
-    "hm_pos",
-    "effect_allele",
-    "other_allele",
-    "hm_inferOtherAllele",
-    "effect_weight",
-    "effect_type",
-    "is_dominant",
-    "is_recessive",
-    *_SKIP_FLAGS,
-    "accession",
-    "row_nr",
-    *_DOSAGE_WEIGHTS,
-}
-
-
-def _table(path: Path, table: bytes) -> pl.DataFrame:
-    """The columns genorx uses, positions and weights parsed as numbers when every cell is
-    one (else all as text, and the bad cell is reported with its line)."""
-    end = table.find(b"\n")
-    header = table[: end if end >= 0 else len(table)].decode("utf-8", "replace").rstrip("\r").split("\t")
-    names = [c.strip() for c in header]
-    wanted = [c for c, n in zip(header, names, strict=True) if n in _USED] or header
-    pos = "hm_pos" if {"hm_chr", "hm_pos"} <= set(names) else "chr_position"
-    numeric = {c: t for c, t in ((pos, pl.Int64), ("effect_weight", pl.Float64)) if c in header}
-    for schema in (numeric, {}):
-        try:
-            df = pl.read_csv(
-                table,
-                separator="\t",
-                columns=wanted,
-                infer_schema=False,
-                schema_overrides=schema or None,
-                quote_char='"',
-                truncate_ragged_lines=False,
-                encoding="utf8-lossy",
-            )
-            break
-        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-            if schema:
-                continue  # a cell that is not a number: read as text to report it
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable table"
-            raise input_error(
-                path, None, f"not a tab-separated table ({first})", "use tab separators"
-            ) from None
-    return df.rename({c: c.strip() for c in df.columns})
 
 
 def _clean(column: str) -> pl.Expr:
@@ -224,7 +120,7 @@ def _rows_query(df: pl.DataFrame, chrom_col: str, pos_col: str, n_header: int) -
         )
         bad_etype, both = pl.lit(False), dom & rec
     skip: pl.Expr = pl.lit(None, dtype=pl.String)
-    for column, reason in reversed(list(_SKIP_FLAGS.items())):
+    for column, reason in reversed(list(SKIP_FLAGS.items())):
         skip = pl.when(_flag(cols, column)).then(pl.lit(reason)).otherwise(skip)
     dna = ea.str.contains(r"^[ACGT]+$").fill_null(False)
     base = (
@@ -305,10 +201,10 @@ def _score_meta(
 def read_scoring_file(path: str | Path) -> list[ScoringFile]:
     """Every score in ``path`` (one, or several for a normalised multi-accession file)."""
     path = Path(path)
-    raw = _read_bytes(path)
-    meta, n_header, start = _split_header(path, raw)
-    df = _table(path, raw[start:])
-    present = [c for c in _DOSAGE_WEIGHTS if c in df.columns]
+    raw = read_bytes(path)
+    meta, n_header, start = split_header(path, raw)
+    df = read_table(path, raw[start:])
+    present = [c for c in DOSAGE_WEIGHTS if c in df.columns]
     if present:
         raise input_error(
             path,

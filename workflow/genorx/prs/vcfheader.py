@@ -8,12 +8,15 @@ import gzip
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
 
 from genorx.errors import input_error
 from genorx.prs.alleles import CHR1_LENGTH, CHROM_CODES, norm_chrom
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _CONTIG = re.compile(r"##contig=<.*?ID=([^,>]+).*?length=(\d+)")
 
@@ -125,6 +128,8 @@ class CallStats:
 
 def site_keys(chroms: pl.Series | list[str], positions: np.ndarray | pl.Series) -> np.ndarray:
     """Sorted unique ``chrom_code << 32 | pos`` keys of scorable positions."""
+    import polars as pl
+
     frame = pl.DataFrame(
         {"chrom": pl.Series(chroms, dtype=pl.String), "pos": pl.Series(positions, dtype=pl.Int64)}
     )
@@ -145,6 +150,8 @@ def site_keys(chroms: pl.Series | list[str], positions: np.ndarray | pl.Series) 
 
 def sites_frame(text: bytes) -> pl.DataFrame:
     """``CHROM POS ID REF ALT`` lines -> the sites table (normalised names, upper-case alleles)."""
+    import polars as pl
+
     if not text:
         return pl.DataFrame(
             schema={

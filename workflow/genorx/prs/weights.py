@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
 
 from genorx.prs.kernel import EFFECT_CODES
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ def build_weights(entries: pl.DataFrame, n_scores: int) -> WeightMatrix:
     """Group matched entries (sorted by cand, allele, effect type, score, as the matcher
     returns them) into kernel entries. Several rows of one score on the same entry cannot
     happen (those rows are excluded as duplicate_id), so each weight is assigned once."""
+    import polars as pl
+
     cand = entries["cand"].to_numpy().astype(np.int64)
     allele = entries["allele"].to_numpy().astype(np.int64)
     etype = entries["effect_type"].replace_strict(EFFECT_CODES, return_dtype=pl.Int64).to_numpy()
