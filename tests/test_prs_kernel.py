@@ -4,6 +4,7 @@ integer variant ids give what the three-column join gives."""
 from __future__ import annotations
 
 import gzip
+import json
 
 import numpy as np
 import polars as pl
@@ -117,3 +118,40 @@ def test_parallel_gzip_members_read_as_one_stream():
     packed = gzip_bytes(data, level=1, threads=2)
     assert gzip.decompress(packed) == data
     assert gzip.decompress(gzip_bytes(b"", level=1)) == b""
+
+
+def test_json_text_equals_the_encoder_on_many_samples():
+    """The templated prs.json (many samples, no panel) is the text json.dumps gives for the
+    same document: a zero denominator (avg null), non-ASCII ids, a failed score, tiny and
+    huge sums; with <= 20 samples the indented encoder is used."""
+    from types import SimpleNamespace
+
+    from genorx.prs.outtext import json_doc, json_text
+    from genorx.prs.scoremeta import ScoreMatch, ScoreMeta
+
+    rng = np.random.default_rng(5)
+    for n in (25, 7):
+        metas = [
+            ScoreMeta("PGS1", "a.txt", "pgs_catalog", "näme", 'tr"ait', None, "Cit\u00e9 \\ x", None, None),
+            ScoreMeta("PGS2", "b.txt", "custom", demonstration=True),
+            ScoreMeta("PGS3", "c.txt", "custom"),
+        ]
+        summary = [
+            ScoreMatch(0, "PGS1", 10, 9, 8, 8 / 9, True, 0, {"matched": 8}, {"refalt": 8}),
+            ScoreMatch(1, "PGS2", 5, 5, 1, 0.2, False, 0, {"matched": 1}, {"altref": 1}),
+            ScoreMatch(2, "PGS3", 4, 4, 4, 1.0, True, 1, {"matched": 4}, {"refalt": 4}),
+        ]
+        sums = rng.normal(size=(n, 3)) * np.array([1e-300, 1.0, 1e12])
+        denom = rng.integers(0, 5, size=(n, 3))
+        denom[0, :] = 0
+        run = SimpleNamespace(
+            vcf="x.vcf.gz",
+            samples=[f"s\u00e9{i}" for i in range(n)],
+            scores=[SimpleNamespace(meta=m) for m in metas],
+            match=SimpleNamespace(summary=summary),
+            sums=sums,
+            denom=denom,
+            allele_ct=denom * 2,
+        )
+        want = json.dumps(json_doc(run, None, None), indent=1 if n <= 20 else None, allow_nan=False) + "\n"
+        assert json_text(run, None, None) == want

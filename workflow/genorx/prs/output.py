@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import polars as pl
 from genorx.atomic import atomic_path, write_text
 from genorx.prs.libdeflate import gzip_member
 from genorx.prs.match import MatchResult
-from genorx.prs.outtext import TSV_COLUMNS, json_doc, num, passed_scores, summary_text, tsv_text
+from genorx.prs.outtext import TSV_COLUMNS, json_text, num, passed_scores, summary_text, tsv_text
 from genorx.prs.reference import ScoreReference
 from genorx.prs.score import ScoreRun
 
@@ -61,9 +60,7 @@ def write_outputs(
         tsv = tsv_text(run, refs)
         doc = None
         if out_json is not None:
-            # the C encoder only runs without indent: indent small documents only
-            indent = 1 if len(run.samples) <= 20 else None
-            doc = json.dumps(json_doc(run, refs, note), indent=indent, allow_nan=False) + "\n"
+            doc = json_text(run, refs, note)
         if log is not None:
             gz = log.result()
             with atomic_path(Path(f"{log_prefix}.match.tsv.gz")) as tmp:

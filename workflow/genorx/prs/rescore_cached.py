@@ -170,7 +170,7 @@ def _score(vcf: Path, cands: object, meta: dict, arr: dict[str, np.ndarray], a: 
 def _write(run: CachedRun, a: object, log_gz: bytes) -> None:
     """The outputs of :func:`genorx.prs.output.write_outputs`, in its order (no reference)."""
     from genorx.atomic import atomic_path, write_text
-    from genorx.prs.outtext import json_doc, summary_text, tsv_text
+    from genorx.prs.outtext import json_text, summary_text, tsv_text
 
     for m in run.match.summary:
         if not m.passed and a.chrom is None:  # type: ignore[attr-defined]
@@ -183,8 +183,7 @@ def _write(run: CachedRun, a: object, log_gz: bytes) -> None:
     out_json = a.json or out.with_suffix(".json")  # type: ignore[attr-defined]
     prefix = out.with_suffix("")
     tsv = tsv_text(run, None)  # type: ignore[arg-type]
-    indent = 1 if len(run.samples) <= 20 else None
-    doc = json.dumps(json_doc(run, None, None), indent=indent, allow_nan=False) + "\n"  # type: ignore[arg-type]
+    doc = json_text(run, None, None)  # type: ignore[arg-type]
     with atomic_path(Path(f"{prefix}.match.tsv.gz")) as tmp:
         tmp.write_bytes(log_gz)
     write_text(Path(f"{prefix}.match_summary.tsv"), summary_text(run))  # type: ignore[arg-type]
