@@ -92,6 +92,19 @@ def tsv_text(run: ScoreRun, refs: list[ScoreReference | None] | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _score_head(meta, m) -> dict:  # noqa: ANN001 (ScoreMeta, MatchSummary)
+    """The identifying fields of one score's JSON entry, in output order."""
+    return {
+        "pgs_id": m.pgs_id,
+        "pgs_name": meta.pgs_name,
+        "trait": meta.trait_reported,
+        "trait_mapped": meta.trait_mapped,
+        "citation": meta.citation,
+        "genome_build": meta.positions_build,
+        "demonstration": meta.demonstration,
+    }
+
+
 def json_doc(run: ScoreRun, refs: list[ScoreReference | None] | None, note: str | None) -> dict:
     summary = {m.score_idx: m for m in run.match.summary}
     passed = passed_scores(run)
@@ -104,13 +117,7 @@ def json_doc(run: ScoreRun, refs: list[ScoreReference | None] | None, note: str 
             total = float(run.sums[j, s])
             ref = refs[s] if refs else None
             entry: dict = {
-                "pgs_id": m.pgs_id,
-                "pgs_name": meta.pgs_name,
-                "trait": meta.trait_reported,
-                "trait_mapped": meta.trait_mapped,
-                "citation": meta.citation,
-                "genome_build": meta.positions_build,
-                "demonstration": meta.demonstration,
+                **_score_head(meta, m),
                 "sum": total,
                 "avg": total / denom if denom else None,
                 "denom": denom,
@@ -192,15 +199,7 @@ def json_text(run: ScoreRun, refs: list[ScoreReference | None] | None, note: str
     per_score = []
     for s in passed:
         meta, m = run.scores[s].meta, summary[s]
-        head = {
-            "pgs_id": m.pgs_id,
-            "pgs_name": meta.pgs_name,
-            "trait": meta.trait_reported,
-            "trait_mapped": meta.trait_mapped,
-            "citation": meta.citation,
-            "genome_build": meta.positions_build,
-            "demonstration": meta.demonstration,
-        }
+        head = _score_head(meta, m)
         tail = {
             "n_matched": m.n_matched,
             "n_variants": m.n_variants,
